@@ -1,0 +1,150 @@
+"""2D line drawings: the polylines of one view, the square frame that fixes the scale, PNG and SVG.
+
+Every renderer (exact HLR, polygonal HLR, mesh ray casting) produces `ViewLines` in image-plane
+coordinates of its camera (model units, x right, y up). A `Frame` maps them to pixels; PNG and SVG
+writers share that mapping, so both show the same lines at the same place. Line width is given in
+output pixels and does not depend on the size of the model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import cv2
+import numpy as np
+
+from render.cameras import Camera
+
+HiddenStyle = Literal["off", "dashed", "red"]
+HIDDEN_STYLES: tuple[str, ...] = ("off", "dashed", "red")
+SUPERSAMPLE = 4
+DEFAULT_MARGIN = 1.7
+
+
+@dataclass
+class ViewLines:
+    """Visible and hidden polylines of one view; each polyline is a (k, 2) float array, k >= 2."""
+
+    visible: list[np.ndarray] = field(default_factory=list)
+    hidden: list[np.ndarray] = field(default_factory=list)
+
+    def is_empty(self) -> bool:
+        return not self.visible and not self.hidden
+
+
+@dataclass(frozen=True)
+class Frame:
+    """A square view box of side `side` (model units) centred on the projection of `center`.
+
+    SPARE3D draws every view and candidate of a question in one box of 1.7 x the largest bounding-box
+    edge of the original model, so one frame is shared by all of them.
+    """
+
+    center: tuple[float, float, float]
+    side: float
+
+    @classmethod
+    def around(cls, bbox_min: np.ndarray, bbox_max: np.ndarray, margin: float = DEFAULT_MARGIN) -> Frame:
+        lo, hi = np.asarray(bbox_min, float), np.asarray(bbox_max, float)
+        side = margin * float(np.max(hi - lo))
+        if not side > 0:
+            raise ValueError("empty bounding box")
+        return cls(tuple(float(c) for c in (lo + hi) / 2), side)
+
+    def to_pixels(self, points: np.ndarray, cam: Camera, size: int) -> np.ndarray:
+        """Map (k, 2) image-plane points to pixel coordinates (column, row) in a size x size image."""
+        c = cam.project(np.asarray(self.center))
+        scale = size / self.side
+        px = (points - c) * scale
+        return np.stack([px[:, 0] + size / 2, size / 2 - px[:, 1]], axis=1)
+
+
+def dash(polyline: np.ndarray, period: float, duty: float = 0.6) -> list[np.ndarray]:
+    """Cut a polyline into dashes: `duty * period` drawn, the rest left out, measured along its length."""
+    seg = np.diff(polyline, axis=0)
+    s = np.concatenate([[0.0], np.cumsum(np.hypot(seg[:, 0], seg[:, 1]))])
+    if s[-1] <= 0:
+        return []
+    starts = np.arange(0.0, s[-1], period)
+    ends = np.minimum(starts + duty * period, s[-1])
+    dashes = []
+    for a, b in zip(starts, ends, strict=True):
+        inner = (s > a) & (s < b)
+        ts = np.concatenate([[a], s[inner], [b]])
+        pts = np.stack([np.interp(ts, s, polyline[:, 0]), np.interp(ts, s, polyline[:, 1])], axis=1)
+        dashes.append(pts)
+    return dashes
+
+
+def _pixel_polylines(lines: list[np.ndarray], frame: Frame, cam: Camera, size: int) -> list[np.ndarray]:
+    return [frame.to_pixels(p, cam, size) for p in lines if len(p) >= 2]
+
+
+def rasterize(
+    lines: ViewLines,
+    cam: Camera,
+    frame: Frame,
+    size: int = 200,
+    line_width: float = 1.5,
+    hidden: HiddenStyle = "off",
+) -> np.ndarray:
+    """Draw black visible lines (and optionally hidden ones) on white: a (size, size, 3) uint8 RGB image.
+
+    Lines are drawn on a 4x supersampled canvas and area-averaged down, which antialiases them and
+    allows fractional widths; the width in output pixels is `line_width` whatever the model's size.
+    Hidden lines are drawn first, so visible lines cover them; 'red' draws them red at half width,
+    'dashed' draws them black, dashed, at the same width.
+    """
+    s = SUPERSAMPLE
+    canvas = np.full((size * s, size * s, 3), 255, np.uint8)
+    thickness = max(1, round(line_width * s))
+
+    def draw(polylines: list[np.ndarray], color: tuple[int, int, int], width: int) -> None:
+        pts = [np.round(p * s).astype(np.int32) for p in polylines]
+        if pts:
+            cv2.polylines(canvas, pts, False, color, width, cv2.LINE_8)
+
+    if hidden != "off" and lines.hidden:
+        px = _pixel_polylines(lines.hidden, frame, cam, size)
+        if hidden == "red":
+            draw(px, (255, 0, 0), max(1, round(line_width * s / 2)))
+        else:
+            period = max(4.0, 4 * line_width)
+            draw([d for p in px for d in dash(p, period)], (0, 0, 0), thickness)
+    draw(_pixel_polylines(lines.visible, frame, cam, size), (0, 0, 0), thickness)
+    return cv2.resize(canvas, (size, size), interpolation=cv2.INTER_AREA)
+
+
+def to_svg(
+    lines: ViewLines,
+    cam: Camera,
+    frame: Frame,
+    size: int = 200,
+    line_width: float = 1.5,
+    hidden: HiddenStyle = "off",
+) -> str:
+    """The same drawing as `rasterize`, as an SVG document with non-scaling strokes in pixels."""
+
+    def path(polylines: list[np.ndarray]) -> str:
+        return " ".join(
+            "M" + " L".join(f"{x:.2f},{y:.2f}" for x, y in p) for p in _pixel_polylines(polylines, frame, cam, size)
+        )
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" viewBox="0 0 {size} {size}">',
+        f'<rect width="{size}" height="{size}" fill="white"/>',
+    ]
+    common = 'fill="none" stroke-linecap="round" stroke-linejoin="round" vector-effect="non-scaling-stroke"'
+    if hidden != "off" and lines.hidden:
+        if hidden == "red":
+            parts.append(f'<path d="{path(lines.hidden)}" stroke="red" stroke-width="{line_width / 2:g}" {common}/>')
+        else:
+            period = max(4.0, 4 * line_width)
+            parts.append(
+                f'<path d="{path(lines.hidden)}" stroke="black" stroke-width="{line_width:g}" '
+                f'stroke-dasharray="{0.6 * period:g} {0.4 * period:g}" {common}/>'
+            )
+    parts.append(f'<path d="{path(lines.visible)}" stroke="black" stroke-width="{line_width:g}" {common}/>')
+    parts.append("</svg>")
+    return "\n".join(parts) + "\n"

@@ -1,0 +1,14 @@
+"""The one error type for inputs that cannot be rendered."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class ModelError(Exception):
+    """A model that cannot be read or rendered; str() is one line naming the file and the problem."""
+
+    def __init__(self, path: str | Path, problem: str) -> None:
+        self.path = str(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}")
