@@ -12,3 +12,7 @@ class ModelError(Exception):
         self.path = str(path)
         self.problem = problem
         super().__init__(f"{self.path}: {problem}")
+
+    def __reduce__(self) -> tuple:
+        # Rebuild from (path, problem), so the error crosses process boundaries (worker pools, time limits).
+        return (type(self), (self.path, self.problem))

@@ -1,0 +1,133 @@
+"""The `render` command line: `render views MODEL_OR_FOLDER -o OUT ...` (and more commands of the package)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO
+
+import click
+
+from render.cameras import DEFAULT_VIEWS, parse_views
+from render.drawing import DEFAULT_MARGIN, HIDDEN_STYLES
+from render.errors import ModelError
+from render.views import (
+    DEFAULT_TIME_LIMIT,
+    FAILURES_FILE,
+    FORMATS,
+    METHODS,
+    render_file,
+    render_folder,
+    write_views,
+)
+
+
+class CommandError(click.ClickException):
+    """A failure shown as the single line `error: <file>: <problem>` (exit code 1), never a traceback."""
+
+    def show(self, file: IO[str] | None = None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True)
+
+
+def _views(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str, ...]:
+    try:
+        return parse_views(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def _formats(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str, ...]:
+    formats = tuple(f.strip().lower() for f in value.split(",") if f.strip())
+    unknown = [f for f in formats if f not in FORMATS]
+    if not formats or unknown:
+        raise click.BadParameter(f"expected a comma-separated list of {', '.join(FORMATS)}, got {value!r}")
+    return formats
+
+
+@click.group()
+def main() -> None:
+    """CAD models and meshes to multi-view line drawings and SPARE3D-style datasets."""
+
+
+@main.command()
+@click.argument("model", type=click.Path(path_type=Path))
+@click.option("-o", "--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Output folder.")
+@click.option(
+    "--views",
+    default=",".join(DEFAULT_VIEWS),
+    show_default=True,
+    callback=_views,
+    help="Comma-separated view keys: f, r, t, poses 1-20, or 'all'.",
+)
+@click.option(
+    "--size", default=200, show_default=True, type=click.IntRange(8, 8192), help="Image side in pixels."
+)
+@click.option(
+    "--line-width",
+    default=1.5,
+    show_default=True,
+    type=click.FloatRange(0.25, 64),
+    help="Line width in pixels.",
+)
+@click.option(
+    "--hidden", default="off", show_default=True, type=click.Choice(HIDDEN_STYLES), help="Hidden lines."
+)
+@click.option(
+    "--format", "formats", default="png", show_default=True, callback=_formats, help="png, svg or both."
+)
+@click.option("--method", default="auto", show_default=True, type=click.Choice(METHODS), help="Line route.")
+@click.option(
+    "--time-limit",
+    default=DEFAULT_TIME_LIMIT,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Seconds of exact hidden-line removal per model before falling back to polygonal HLR.",
+)
+@click.option(
+    "--workers", default=1, show_default=True, type=click.IntRange(1), help="Processes for a folder."
+)
+@click.option(
+    "--margin",
+    default=DEFAULT_MARGIN,
+    show_default=True,
+    type=click.FloatRange(min=1),
+    help="View box side as a multiple of the largest bounding-box edge.",
+)
+def views(
+    model: Path,
+    out_dir: Path,
+    views: Sequence[str],
+    size: int,
+    line_width: float,
+    hidden: str,
+    formats: Sequence[str],
+    method: str,
+    time_limit: float,
+    workers: int,
+    margin: float,
+) -> None:
+    """Draw MODEL_OR_FOLDER (STEP, IGES, BREP, STL, OBJ, PLY, OFF, GLB) from the SPARE3D cameras.
+
+    Writes OUT/<name>_<view>.png (and/or .svg). A folder renders every model in it, skips models
+    already drawn, and lists failures in OUT/failures.json.
+    """
+    drawing = dict(size=size, line_width=line_width, hidden=hidden, formats=formats)
+    if model.is_dir():
+        report = render_folder(
+            model, out_dir, views, method, None, margin, time_limit=time_limit, workers=workers, **drawing
+        )
+        fallbacks = sum("fallback" in m for m in report.methods.values())
+        click.echo(
+            f"rendered {len(report.rendered)} models ({fallbacks} through the polygonal fallback), "
+            f"skipped {len(report.skipped)} already done, {len(report.failures)} failed"
+            + (f" (see {out_dir / FAILURES_FILE})" if report.failures else "")
+        )
+        if not report.rendered and not report.skipped:
+            raise CommandError(f"{model}: no model could be rendered")
+        return
+    try:
+        result = render_file(model, views, method, None, margin, time_limit)
+    except ModelError as exc:
+        raise CommandError(str(exc)) from None
+    paths = write_views(result, out_dir, model.stem, **drawing)
+    click.echo(f"{model}: {len(paths)} files in {out_dir} ({result.method}, {result.seconds:.2f} s)")

@@ -1,0 +1,303 @@
+"""Models to multi-view line drawings: one model (`render_file`), writing drawings, a folder batch.
+
+Methods for B-rep models (STEP, IGES, BREP):
+- exact: OpenCASCADE exact hidden-line removal of every view in a worker process under a wall-clock
+  limit; when the limit is hit the whole model falls back to polygonal HLR, and the result says so.
+- poly: polygonal HLR on one triangulation shared by all views (fast on any shape).
+- mesh: the B-rep's triangulation drawn by the mesh route (feature edges, ray-cast visibility).
+- auto: exact with the polygonal fallback.
+Meshes (STL, OBJ, PLY, OFF, GLB) only have the mesh route; every method renders them with it.
+All views of a model share one frame (scale), given or 1.7 x its largest bounding-box edge.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+from OCP.TopoDS import TopoDS_Shape
+from tqdm import tqdm
+
+from render.brep import BREP_FILE_SUFFIXES, is_brep_file, load_shape, model_frame
+from render.cameras import DEFAULT_VIEWS, camera
+from render.drawing import DEFAULT_MARGIN, Frame, HiddenStyle, ViewLines, rasterize, to_svg
+from render.errors import ModelError
+from render.hlr import DEFLECTION_RATIO, MESH_RATIO, exact_hlr_views, poly_hlr_views
+from render.timelimit import call_with_time_limit, process_context
+
+METHODS: tuple[str, ...] = ("auto", "exact", "poly", "mesh")
+FORMATS: tuple[str, ...] = ("png", "svg")
+# render.mesh.MESH_SUFFIXES, repeated so that B-rep work does not import trimesh (a test checks they agree).
+MESH_FILE_SUFFIXES: tuple[str, ...] = (".stl", ".obj", ".ply", ".off", ".glb")
+MODEL_SUFFIXES: tuple[str, ...] = BREP_FILE_SUFFIXES + MESH_FILE_SUFFIXES
+DEFAULT_TIME_LIMIT = 20.0
+FAILURES_FILE = "failures.json"
+
+
+@dataclass
+class RenderResult:
+    """The drawings of one model: polylines per view, the shared frame, the method used, wall time."""
+
+    path: str
+    lines: dict[str, ViewLines]
+    frame: Frame
+    method: str
+    seconds: float
+
+
+def render_shape(
+    shape: TopoDS_Shape,
+    views: Sequence[str] = DEFAULT_VIEWS,
+    method: str = "exact",
+    frame: Frame | None = None,
+) -> dict[str, ViewLines]:
+    """Polylines of each view of a B-rep shape in this process ('exact', 'poly' or 'mesh'; no time limit).
+
+    Discretization tolerances are relative to the frame side, i.e. fixed in pixels at a given size.
+    """
+    frame = frame or model_frame(shape)
+    cams = [camera(key) for key in views]
+    if method == "exact":
+        return exact_hlr_views(shape, cams, DEFLECTION_RATIO * frame.side)
+    if method == "poly":
+        return poly_hlr_views(shape, cams, MESH_RATIO * frame.side)
+    if method == "mesh":
+        from render.tessellate import brep_mesh_lines
+
+        return brep_mesh_lines(shape, cams, MESH_RATIO * frame.side)
+    raise ValueError(f"unknown method {method!r} for a B-rep shape; expected exact, poly or mesh")
+
+
+def _render_mesh_file(path: Path, views: Sequence[str], frame: Frame | None, margin: float) -> tuple:
+    from render.mesh import load_mesh, mesh_views
+
+    mesh = load_mesh(path)
+    frame = frame or Frame.around(*mesh.bounds, margin=margin)
+    return mesh_views(mesh, [camera(key) for key in views]), frame
+
+
+def render_file(
+    path: str | Path,
+    views: Sequence[str] = DEFAULT_VIEWS,
+    method: str = "auto",
+    frame: Frame | None = None,
+    margin: float = DEFAULT_MARGIN,
+    time_limit: float | None = DEFAULT_TIME_LIMIT,
+) -> RenderResult:
+    """Render one model file; raises ModelError (one line: file and problem) when it cannot be drawn.
+
+    `time_limit` bounds exact HLR (methods exact and auto) in seconds; past it, or when exact HLR fails,
+    the model is drawn with polygonal HLR and `method` reads e.g. 'poly (fallback after 20s)'.
+    """
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; expected one of {', '.join(METHODS)}")
+    path = Path(path)
+    start = time.perf_counter()
+    suffix = path.suffix.lower()
+    if suffix in MESH_FILE_SUFFIXES:
+        lines, frame = _render_mesh_file(path, views, frame, margin)
+        used = "mesh"
+    elif is_brep_file(path):
+        shape = load_shape(path)
+        frame = frame or model_frame(shape, margin)
+        used = "exact" if method == "auto" else method
+        if used == "exact":
+            try:
+                lines = call_with_time_limit(
+                    render_shape, shape, views, "exact", frame, time_limit=time_limit
+                )
+            except TimeoutError:
+                lines, used = (
+                    render_shape(shape, views, "poly", frame),
+                    f"poly (fallback after {time_limit:g}s)",
+                )
+            except Exception as exc:  # exact HLR failed or crashed in native code: polygonal HLR still works
+                lines, used = (
+                    render_shape(shape, views, "poly", frame),
+                    f"poly (fallback: exact failed: {exc})",
+                )
+        else:
+            lines = render_shape(shape, views, used, frame)
+    else:
+        expected = ", ".join(MODEL_SUFFIXES)
+        raise ModelError(path, f"unknown extension {path.suffix!r}; expected one of {expected}")
+    if all(v.is_empty() for v in lines.values()):
+        raise ModelError(path, "no lines in any view")
+    return RenderResult(str(path), lines, frame, used, time.perf_counter() - start)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write a file so that readers see either nothing or all of it (temp file in the same folder)."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def view_paths(out_dir: Path, stem: str, views: Sequence[str], formats: Sequence[str]) -> list[Path]:
+    """The files `write_views` produces: <out_dir>/<stem>_<view>.<format>."""
+    return [Path(out_dir) / f"{stem}_{view}.{fmt}" for view in views for fmt in formats]
+
+
+def write_views(
+    result: RenderResult,
+    out_dir: str | Path,
+    stem: str,
+    size: int = 200,
+    line_width: float = 1.5,
+    hidden: HiddenStyle = "off",
+    formats: Sequence[str] = ("png",),
+) -> list[Path]:
+    """Write <stem>_<view>.png / .svg for every view of a result (atomically); returns the paths."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for view, lines in result.lines.items():
+        cam = camera(view)
+        for fmt in formats:
+            path = out_dir / f"{stem}_{view}.{fmt}"
+            if fmt == "png":
+                image = rasterize(lines, cam, result.frame, size, line_width, hidden)
+                ok, data = cv2.imencode(".png", cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+                assert ok, "PNG encoding failed"
+                write_atomic(path, data.tobytes())
+            elif fmt == "svg":
+                write_atomic(path, to_svg(lines, cam, result.frame, size, line_width, hidden).encode())
+            else:
+                raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+            written.append(path)
+    return written
+
+
+@dataclass
+class FolderReport:
+    """Outcome of a folder batch: models rendered now, skipped (already done), failed, and fallbacks."""
+
+    rendered: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    failures: list[dict[str, str]] = field(default_factory=list)
+    methods: dict[str, str] = field(default_factory=dict)
+
+
+def find_models(folder: Path) -> list[Path]:
+    """Model files under a folder (recursively), by extension, in sorted order."""
+    return sorted(p for p in Path(folder).rglob("*") if p.is_file() and p.suffix.lower() in MODEL_SUFFIXES)
+
+
+def output_stems(models: Sequence[Path], folder: Path) -> dict[Path, str]:
+    """<relative folder>/<name> per model; models sharing a name (part.STEP, part.STL) get the extension."""
+    stems = {m: str(m.relative_to(folder).with_suffix("")) for m in models}
+    counts: dict[str, int] = {}
+    for stem in stems.values():
+        counts[stem] = counts.get(stem, 0) + 1
+    return {m: s if counts[s] == 1 else f"{s}_{m.suffix.lstrip('.').lower()}" for m, s in stems.items()}
+
+
+def _render_and_write(
+    path: Path, out_dir: Path, stem: str, options: dict[str, Any]
+) -> tuple[str, str | None]:
+    """Render one model of a batch; returns (method used, None) or ('', one-line failure reason)."""
+    try:
+        result = render_file(
+            path,
+            options["views"],
+            options["method"],
+            options["frame"],
+            options["margin"],
+            options["time_limit"],
+        )
+        target = out_dir / stem
+        write_views(
+            result,
+            target.parent,
+            target.name,
+            options["size"],
+            options["line_width"],
+            options["hidden"],
+            options["formats"],
+        )
+        return result.method, None
+    except ModelError as exc:
+        return "", exc.problem
+    except Exception as exc:  # a batch records every failure and carries on
+        return "", f"{type(exc).__name__}: {exc}".splitlines()[0]
+
+
+def render_folder(
+    folder: str | Path,
+    out_dir: str | Path,
+    views: Sequence[str] = DEFAULT_VIEWS,
+    method: str = "auto",
+    frame: Frame | None = None,
+    margin: float = DEFAULT_MARGIN,
+    size: int = 200,
+    line_width: float = 1.5,
+    hidden: HiddenStyle = "off",
+    formats: Sequence[str] = ("png",),
+    time_limit: float | None = DEFAULT_TIME_LIMIT,
+    workers: int = 1,
+    progress: bool = True,
+) -> FolderReport:
+    """Render every model under `folder` into `out_dir` (same sub-folders), `workers` processes at once.
+
+    Models whose drawings all exist already are skipped (the batch resumes). Failures are recorded
+    with a one-line reason in <out_dir>/failures.json and the batch carries on.
+    """
+    folder, out_dir = Path(folder), Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stems = output_stems(find_models(folder), folder)
+    report = FolderReport()
+    todo = []
+    for model, stem in stems.items():
+        target = out_dir / stem
+        if all(p.is_file() for p in view_paths(target.parent, target.name, views, formats)):
+            report.skipped.append(str(model))
+        else:
+            todo.append(model)
+    options = dict(
+        views=tuple(views),
+        method=method,
+        frame=frame,
+        margin=margin,
+        time_limit=time_limit,
+        size=size,
+        line_width=line_width,
+        hidden=hidden,
+        formats=tuple(formats),
+    )
+    bar = tqdm(total=len(todo), unit="model", desc="render", disable=not progress)
+    for model, (used, problem) in _run(todo, out_dir, stems, options, workers):
+        if problem is None:
+            report.rendered.append(str(model))
+            report.methods[str(model)] = used
+        else:
+            report.failures.append({"file": str(model), "reason": problem})
+        bar.update()
+    bar.close()
+    write_atomic(out_dir / FAILURES_FILE, (json.dumps(report.failures, indent=1) + "\n").encode())
+    return report
+
+
+def _run(
+    models: Sequence[Path], out_dir: Path, stems: dict[Path, str], options: dict[str, Any], workers: int
+) -> Iterator[tuple[Path, tuple[str, str | None]]]:
+    if workers <= 1:
+        for model in models:
+            yield model, _render_and_write(model, out_dir, stems[model], options)
+        return
+    with ProcessPoolExecutor(max_workers=workers, mp_context=process_context()) as pool:
+        futures = {pool.submit(_render_and_write, m, out_dir, stems[m], options): m for m in models}
+        for future in as_completed(futures):
+            yield futures[future], future.result()
