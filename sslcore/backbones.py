@@ -1,0 +1,94 @@
+"""Torchvision backbones as feature extractors: global-pooled features before any classifier.
+
+``build_backbone(name, in_channels, small_input)`` returns ``(module, feature_dim)``; the module maps
+``(B, C, H, W) -> (B, feature_dim)``. Models are built with ``weights=None`` (nothing is downloaded).
+
+- ``in_channels=1`` replaces the first convolution by a 1-channel one (line drawings are grayscale).
+- ``small_input=True`` removes the first downsampling for small images (CIFAR-style stem): ResNets get
+  a 3x3 stride-1 first convolution and no max-pool; MobileNet-v3 / EfficientNet get a stride-1 first
+  convolution; VGG loses its first max-pool.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torchvision.models as tvm
+from torch import nn
+
+from sslcore.errors import SSLCoreError
+
+_RESNETS: dict[str, Callable[..., tvm.ResNet]] = {
+    "resnet18": tvm.resnet18,
+    "resnet34": tvm.resnet34,
+    "resnet50": tvm.resnet50,
+}
+BACKBONES = (*_RESNETS, "mobilenet_v3_small", "efficientnet_b0", "vgg16")
+
+
+def _conv_like(
+    conv: nn.Conv2d, in_channels: int, kernel: int | None = None, stride: int | None = None
+) -> nn.Conv2d:
+    """A fresh convolution shaped like ``conv`` with another input width, kernel size or stride."""
+    k = kernel if kernel is not None else conv.kernel_size[0]
+    s = stride if stride is not None else conv.stride[0]
+    return nn.Conv2d(in_channels, conv.out_channels, k, s, padding=k // 2, bias=conv.bias is not None)
+
+
+def _resnet(name: str, in_channels: int, small_input: bool) -> tuple[nn.Module, int]:
+    net = _RESNETS[name](weights=None)
+    if small_input:
+        net.conv1 = _conv_like(net.conv1, in_channels, kernel=3, stride=1)
+        net.maxpool = nn.Identity()
+    elif in_channels != 3:
+        net.conv1 = _conv_like(net.conv1, in_channels)
+    dim = net.fc.in_features
+    net.fc = nn.Identity()
+    return net, dim
+
+
+def _pooled(features: nn.Module) -> nn.Module:
+    return nn.Sequential(features, nn.AdaptiveAvgPool2d(1), nn.Flatten(1))
+
+
+def _mobile(name: str, in_channels: int, small_input: bool) -> tuple[nn.Module, int]:
+    net = (
+        tvm.mobilenet_v3_small(weights=None)
+        if name == "mobilenet_v3_small"
+        else tvm.efficientnet_b0(weights=None)
+    )
+    stem = net.features[0][0]
+    if small_input or in_channels != 3:
+        net.features[0][0] = _conv_like(stem, in_channels, stride=1 if small_input else None)
+    dim = net.features[-1].out_channels
+    return _pooled(net.features), dim
+
+
+def _vgg16(in_channels: int, small_input: bool) -> tuple[nn.Module, int]:
+    layers = list(tvm.vgg16(weights=None).features)
+    if in_channels != 3:
+        layers[0] = _conv_like(layers[0], in_channels)
+    if small_input:
+        first_pool = next(i for i, m in enumerate(layers) if isinstance(m, nn.MaxPool2d))
+        del layers[first_pool]
+    return _pooled(nn.Sequential(*layers)), 512
+
+
+def build_backbone(name: str, in_channels: int = 3, small_input: bool = False) -> tuple[nn.Module, int]:
+    """Build backbone ``name`` (one of ``BACKBONES``) -> ``(module, feature_dim)``."""
+    if in_channels not in (1, 3):
+        raise SSLCoreError(f"in_channels must be 1 or 3, got {in_channels}")
+    if name in _RESNETS:
+        return _resnet(name, in_channels, small_input)
+    if name in ("mobilenet_v3_small", "efficientnet_b0"):
+        return _mobile(name, in_channels, small_input)
+    if name == "vgg16":
+        return _vgg16(in_channels, small_input)
+    raise SSLCoreError(f"unknown backbone {name!r}; choose from {', '.join(BACKBONES)}")
+
+
+def num_parameters(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
+__all__ = ["BACKBONES", "build_backbone", "num_parameters"]

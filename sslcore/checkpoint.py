@@ -1,0 +1,191 @@
+"""Checkpoints that load without unpickling arbitrary objects, written atomically.
+
+Training checkpoints (``save_checkpoint`` / ``load_checkpoint``) are ``torch.save`` files holding only
+tensors, numbers, strings, lists and dicts - model, optimizer and scheduler state dicts, extra tensors
+(a key queue), the RNG states and a JSON metadata string - so they load with
+``torch.load(weights_only=True)``. Exported weights (``export_backbone`` / ``load_backbone`` /
+``load_encoder``) are safetensors files whose metadata (``{"sslcore": json}``) says how to rebuild the
+network: backbone name, in_channels, small_input, method and, if saved, the projection head config.
+A JSON sidecar (same name, ``.json``) repeats the metadata for humans. Every write goes to a temporary
+file in the target directory followed by ``os.replace``, so a crash never leaves a half-written file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from safetensors import SafetensorError, safe_open
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+from sslcore.backbones import build_backbone
+from sslcore.errors import SSLCoreError
+from sslcore.heads import HeadConfig, ProjectionHead
+
+FORMAT = "sslcore-checkpoint-v1"
+EXPORT_FORMAT = "sslcore-export-v1"
+
+
+def atomic_write(path: str | os.PathLike, write: Callable[[str], None]) -> Path:
+    """Call ``write(tmp_path)`` on a temporary file next to ``path``, then rename it onto ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def rng_state() -> dict[str, Any]:
+    """Python, NumPy, torch CPU and CUDA RNG states in weights_only-loadable types."""
+    kind, keys, pos, has_gauss, gauss = np.random.get_state()
+    state: dict[str, Any] = {
+        "python": [list(s) if isinstance(s, tuple) else s for s in random.getstate()],
+        "numpy": {
+            "keys": torch.from_numpy(keys.astype(np.int64)),
+            "pos": int(pos),
+            "has_gauss": int(has_gauss),
+            "gauss": float(gauss),
+        },
+        "torch": torch.get_rng_state(),
+    }
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def set_rng_state(state: dict[str, Any]) -> None:
+    version, internal, gauss = state["python"]
+    random.setstate((version, tuple(internal), gauss))
+    n = state["numpy"]
+    np.random.set_state(
+        ("MT19937", n["keys"].numpy().astype(np.uint32), n["pos"], n["has_gauss"], n["gauss"])
+    )
+    torch.set_rng_state(state["torch"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def save_checkpoint(
+    path: str | os.PathLike,
+    *,
+    model: dict[str, torch.Tensor],
+    meta: dict[str, Any],
+    optimizer: dict | None = None,
+    scheduler: dict | None = None,
+    tensors: dict[str, torch.Tensor] | None = None,
+    generators: dict[str, torch.Tensor] | None = None,
+) -> Path:
+    """Atomically save a training checkpoint; ``meta`` must be JSON-able (it is stored as JSON)."""
+    state = {
+        "format": FORMAT,
+        "meta": json.dumps(meta),
+        "model": model,
+        "optimizer": optimizer,
+        "scheduler": scheduler,
+        "tensors": tensors or {},
+        "generators": generators or {},
+        "rng": rng_state(),
+    }
+    return atomic_write(path, lambda tmp: torch.save(state, tmp))
+
+
+def load_checkpoint(path: str | os.PathLike, map_location: str | torch.device = "cpu") -> dict[str, Any]:
+    """Load a checkpoint written by ``save_checkpoint``; ``meta`` comes back as a dict.
+
+    Raises ``SSLCoreError`` with one line naming the file for a missing, corrupt or foreign file.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise SSLCoreError(f"checkpoint {path}: file not found")
+    try:
+        state = torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as exc:  # torch raises many types for corrupt/foreign files
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise SSLCoreError(f"checkpoint {path}: not a readable sslcore checkpoint ({reason[:160]})") from None
+    if not isinstance(state, dict) or state.get("format") != FORMAT:
+        raise SSLCoreError(
+            f"checkpoint {path}: not an sslcore training checkpoint (format {FORMAT} expected)"
+        )
+    state["meta"] = json.loads(state["meta"])
+    return state
+
+
+def export_backbone(
+    path: str | os.PathLike, backbone: nn.Module, meta: dict[str, Any], head: ProjectionHead | None = None
+) -> Path:
+    """Save backbone (and optionally projection head) weights as safetensors + a ``.json`` sidecar.
+
+    ``meta`` needs ``backbone``, ``in_channels``, ``small_input`` and ``method``; the head config is added.
+    """
+    missing = {"backbone", "in_channels", "small_input", "method"} - meta.keys()
+    if missing:
+        raise ValueError(f"export metadata lacks {sorted(missing)}")
+    meta = {**meta, "format": EXPORT_FORMAT, "head": head.config_dict() if head is not None else None}
+    tensors = {f"backbone.{k}": v.detach().cpu().contiguous() for k, v in backbone.state_dict().items()}
+    if head is not None:
+        tensors |= {f"head.{k}": v.detach().cpu().contiguous() for k, v in head.state_dict().items()}
+    path = Path(path)
+    atomic_write(path, lambda tmp: save_file(tensors, tmp, metadata={"sslcore": json.dumps(meta)}))
+    atomic_write(
+        path.with_suffix(".json"), lambda tmp: Path(tmp).write_text(json.dumps(meta, indent=2) + "\n")
+    )
+    return path
+
+
+def read_export(path: str | os.PathLike) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+    """(metadata, tensors) of an exported file; one-line ``SSLCoreError`` if it is not one."""
+    path = Path(path)
+    if not path.is_file():
+        raise SSLCoreError(f"weights {path}: file not found")
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            raw = (f.metadata() or {}).get("sslcore")
+        tensors = load_file(str(path))
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise SSLCoreError(f"weights {path}: not a readable safetensors file ({str(exc)[:160]})") from None
+    if raw is None:
+        raise SSLCoreError(f"weights {path}: safetensors file without sslcore metadata")
+    meta = json.loads(raw)
+    if meta.get("format") != EXPORT_FORMAT:
+        raise SSLCoreError(f"weights {path}: not an sslcore export (format {EXPORT_FORMAT} expected)")
+    return meta, tensors
+
+
+def _sub_state(tensors: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.Tensor]:
+    return {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
+
+
+def load_backbone(path: str | os.PathLike) -> nn.Module:
+    """Rebuild an exported backbone (features before the head) with its weights, in eval mode."""
+    return _backbone_from(*read_export(path))
+
+
+def _backbone_from(meta: dict[str, Any], tensors: dict[str, torch.Tensor]) -> nn.Module:
+    backbone, _ = build_backbone(meta["backbone"], meta["in_channels"], meta["small_input"])
+    backbone.load_state_dict(_sub_state(tensors, "backbone."))
+    return backbone.eval()
+
+
+def load_encoder(path: str | os.PathLike) -> tuple[nn.Module, ProjectionHead, dict[str, Any]]:
+    """(backbone, projection head, metadata) of an export that includes its head."""
+    meta, tensors = read_export(path)
+    if meta.get("head") is None:
+        raise SSLCoreError(f"weights {path}: exported without a projection head")
+    backbone = _backbone_from(meta, tensors)
+    head = ProjectionHead(HeadConfig(**meta["head"]))
+    head.load_state_dict(_sub_state(tensors, "head."))
+    return backbone, head.eval(), meta

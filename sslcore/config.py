@@ -1,0 +1,79 @@
+"""Settings of one pretraining run (``PretrainConfig``), with the paper defaults filled in per method.
+
+``None`` means "the method's default" (``resolved()`` fills them in): temperature 0.5 for SimCLR
+(CIFAR setting) and 0.2 for the MoCo-v2 based CLSA and DisCo; ``channels`` from the images (1 when they
+are grayscale); ``small_input`` when ``image_size <= 64``; ``line_drawing`` when ``channels == 1``;
+warm-up 10% of the epochs, at most 10 (SimCLR uses 10 epochs). The learning rate is
+``lr * sqrt(global_batch / 256)`` by default (SimCLR's square-root rule for small batches).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+
+METHODS = ("simclr", "clsa", "disco")
+TEMPERATURE = {"simclr": 0.5, "clsa": 0.2, "disco": 0.2}
+
+
+@dataclass
+class PretrainConfig:
+    method: str
+    data: Path
+    out: Path = Path("runs/pretrain")
+    backbone: str = "resnet18"
+    channels: int | None = None
+    small_input: bool | None = None
+    image_size: int = 64
+    batch_size: int = 128
+    epochs: int = 100
+    optimizer: str = "sgd"
+    lr: float = 0.3
+    lr_scaling: str = "sqrt"
+    weight_decay: float = 5e-4
+    warmup_epochs: float | None = None
+    temperature: float | None = None
+    proj_hidden: int = 2048
+    proj_dim: int = 128
+    proj_layers: int = 2
+    queue_size: int = 4096
+    ema: float = 0.99
+    ddm_weight: float = 1.0
+    strong_ops: int = 5
+    strong_sizes: tuple[int, ...] = ()
+    teacher: Path | None = None
+    distill_weight: float = 1.0
+    line_drawing: bool | None = None
+    seed: int = 0
+    checkpoint_every: int = 500
+    resume: bool = False
+    workers: int = 0
+    device: str = "auto"
+    precision: str = "auto"
+    grad_clip: float | None = None
+    knn_every: int = 10
+    knn_k: int = 200
+    knn_t: float = 0.1
+    linear_probe: bool = True
+    max_steps: int | None = None
+    log_every: int = 10
+    tensorboard: bool = True
+    extra: dict = field(default_factory=dict)
+
+    def resolved(self, channels: int) -> PretrainConfig:
+        """A copy with every ``None`` default replaced by its method/data-dependent value."""
+        c = dataclasses.replace(self)
+        c.channels = c.channels or channels
+        c.small_input = c.image_size <= 64 if c.small_input is None else c.small_input
+        c.line_drawing = c.channels == 1 if c.line_drawing is None else c.line_drawing
+        c.temperature = c.temperature or TEMPERATURE[c.method]
+        c.warmup_epochs = min(10.0, 0.1 * c.epochs) if c.warmup_epochs is None else c.warmup_epochs
+        c.strong_sizes = tuple(c.strong_sizes) or (c.image_size,)
+        return c
+
+    def to_json(self) -> dict:
+        return {
+            k: (str(v) if isinstance(v, Path) else list(v) if isinstance(v, tuple) else v)
+            for k, v in dataclasses.asdict(self).items()
+        }
