@@ -148,3 +148,20 @@ def to_svg(
     parts.append(f'<path d="{path(lines.visible)}" stroke="black" stroke-width="{line_width:g}" {common}/>')
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
+
+
+def line_mask(image: np.ndarray, threshold: int = 128) -> np.ndarray:
+    """(H, W) bool: the drawn pixels of a drawing on white (any channel darker than `threshold`)."""
+    return image.min(axis=-1) < threshold if image.ndim == 3 else image < threshold
+
+
+def line_iou(img_a: np.ndarray, img_b: np.ndarray, dilate: int = 1) -> float:
+    """Pixel IoU |A & B| / |A | B| of the drawn pixels of two drawings, each dilated by `dilate` pixels.
+
+    Dilation by a (2 dilate + 1)^2 square forgives sub-pixel offsets between two renderers of the same
+    lines. Two blank drawings count as identical (IoU 1).
+    """
+    kernel = np.ones((2 * dilate + 1, 2 * dilate + 1), np.uint8)
+    a, b = (cv2.dilate(line_mask(img).astype(np.uint8), kernel) > 0 for img in (img_a, img_b))
+    union = np.count_nonzero(a | b)
+    return float(np.count_nonzero(a & b) / union) if union else 1.0
