@@ -18,7 +18,7 @@ from render.cameras import Camera
 
 HiddenStyle = Literal["off", "dashed", "red"]
 HIDDEN_STYLES: tuple[str, ...] = ("off", "dashed", "red")
-SUPERSAMPLE = 4
+SUPERSAMPLE = 8
 DEFAULT_MARGIN = 1.7
 
 
@@ -81,6 +81,26 @@ def _pixel_polylines(lines: list[np.ndarray], frame: Frame, cam: Camera, size: i
     return [frame.to_pixels(p, cam, size) for p in lines if len(p) >= 2]
 
 
+def _stroke(line_width: float) -> int:
+    """cv2 thickness for `line_width` output pixels.
+
+    cv2 draws thickness t >= 2 as 2 ceil(t / 2) + 1 pixels, always odd: aim at the odd width nearest
+    line_width x SUPERSAMPLE (error <= 1 / SUPERSAMPLE output pixels) and ask for one less.
+    """
+    width = max(1, 2 * round((line_width * SUPERSAMPLE - 1) / 2) + 1)
+    return 1 if width == 1 else width - 1
+
+
+def _coverage(polylines: list[np.ndarray], size: int, thickness: int) -> np.ndarray:
+    """(size, size) float ink coverage in [0, 1] of polylines (pixel coordinates) drawn supersampled."""
+    s = SUPERSAMPLE
+    canvas = np.zeros((size * s, size * s), np.uint8)
+    if polylines:
+        pts = [np.round(p * s).astype(np.int32) for p in polylines]
+        cv2.polylines(canvas, pts, False, 255, thickness, cv2.LINE_8)
+    return cv2.resize(canvas, (size, size), interpolation=cv2.INTER_AREA).astype(np.float32) / 255
+
+
 def rasterize(
     lines: ViewLines,
     cam: Camera,
@@ -91,29 +111,26 @@ def rasterize(
 ) -> np.ndarray:
     """Draw black visible lines (and optionally hidden ones) on white: a (size, size, 3) uint8 RGB image.
 
-    Lines are drawn on a 4x supersampled canvas and area-averaged down, which antialiases them and
-    allows fractional widths; the width in output pixels is `line_width` whatever the model's size.
-    Hidden lines are drawn first, so visible lines cover them; 'red' draws them red at half width,
-    'dashed' draws them black, dashed, at the same width.
+    Each kind of line is drawn as a coverage mask on a SUPERSAMPLE x canvas and area-averaged down,
+    which antialiases it and allows fractional widths; the width in output pixels is `line_width`
+    whatever the model's size. Hidden lines lie under the visible ones: 'red' draws them red at half
+    width, 'dashed' draws them black, dashed, at the same width.
     """
-    s = SUPERSAMPLE
-    canvas = np.full((size * s, size * s, 3), 255, np.uint8)
-    thickness = max(1, round(line_width * s))
-
-    def draw(polylines: list[np.ndarray], color: tuple[int, int, int], width: int) -> None:
-        pts = [np.round(p * s).astype(np.int32) for p in polylines]
-        if pts:
-            cv2.polylines(canvas, pts, False, color, width, cv2.LINE_8)
-
+    image = np.full((size, size, 3), 255.0, np.float32)
     if hidden != "off" and lines.hidden:
         px = _pixel_polylines(lines.hidden, frame, cam, size)
         if hidden == "red":
-            draw(px, (255, 0, 0), max(1, round(line_width * s / 2)))
+            ink, color = _coverage(px, size, _stroke(line_width / 2)), (255.0, 0.0, 0.0)
         else:
             period = max(4.0, 4 * line_width)
-            draw([d for p in px for d in dash(p, period)], (0, 0, 0), thickness)
-    draw(_pixel_polylines(lines.visible, frame, cam, size), (0, 0, 0), thickness)
-    return cv2.resize(canvas, (size, size), interpolation=cv2.INTER_AREA)
+            ink, color = (
+                _coverage([d for p in px for d in dash(p, period)], size, _stroke(line_width)),
+                (0.0,) * 3,
+            )
+        image += ink[..., None] * (np.array(color, np.float32) - image)
+    ink = _coverage(_pixel_polylines(lines.visible, frame, cam, size), size, _stroke(line_width))
+    image *= 1 - ink[..., None]
+    return np.round(image).astype(np.uint8)
 
 
 def to_svg(
@@ -128,17 +145,21 @@ def to_svg(
 
     def path(polylines: list[np.ndarray]) -> str:
         return " ".join(
-            "M" + " L".join(f"{x:.2f},{y:.2f}" for x, y in p) for p in _pixel_polylines(polylines, frame, cam, size)
+            "M" + " L".join(f"{x:.2f},{y:.2f}" for x, y in p)
+            for p in _pixel_polylines(polylines, frame, cam, size)
         )
 
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" viewBox="0 0 {size} {size}">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" '
+        f'viewBox="0 0 {size} {size}">',
         f'<rect width="{size}" height="{size}" fill="white"/>',
     ]
     common = 'fill="none" stroke-linecap="round" stroke-linejoin="round" vector-effect="non-scaling-stroke"'
     if hidden != "off" and lines.hidden:
         if hidden == "red":
-            parts.append(f'<path d="{path(lines.hidden)}" stroke="red" stroke-width="{line_width / 2:g}" {common}/>')
+            parts.append(
+                f'<path d="{path(lines.hidden)}" stroke="red" stroke-width="{line_width / 2:g}" {common}/>'
+            )
         else:
             period = max(4.0, 4 * line_width)
             parts.append(
