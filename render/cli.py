@@ -131,3 +131,11 @@ def views(
         raise CommandError(str(exc)) from None
     paths = write_views(result, out_dir, model.stem, **drawing)
     click.echo(f"{model}: {len(paths)} files in {out_dir} ({result.method}, {result.seconds:.2f} s)")
+
+
+# Data-making commands (csg, dataset, pack, check) live in their own module; imported last because
+# it uses CommandError from this one.
+from render import dataset_cli  # noqa: E402
+
+for _command in (dataset_cli.csg,):
+    main.add_command(_command)

@@ -1,0 +1,271 @@
+"""Procedural CSG solids in the style of SPARE3D-CSG, and the primitives that SPARE3D questions subtract.
+
+A model is built from `n` random primitives (box, cylinder, cone, sphere) with integer centres in
+[0, 10]^3 and integer sizes (box sides, diameters, heights) in [5, 50] mm. The 90-degree rotations
+of SPARE3D-CSG are the axis of a cylinder or cone, one of +-x, +-y, +-z; a box turned by 90 degrees
+is an axis-aligned box with permuted sides, which independent side lengths already cover, and a
+sphere has no orientation. The first primitive is the base; each further one is fused (probability
+`UNION_PROBABILITY`) or cut. A step is kept only when the result is one valid solid with positive
+volume whose volume changed by more than `MIN_VOLUME_CHANGE` of the previous one (so every primitive
+contributes); otherwise the step is drawn again, and after `STEP_TRIES` failures the model restarts.
+All randomness comes from the generator passed in, so a seed fixes the model exactly.
+
+`recipe_primitive` draws the primitive a SPARE3D question subtracts from a model with bounding-box
+extents (X, Y, Z): centre uniform within +-25% of the extents around the box centre and, with
+A = (X + Y + Z) / 5, box sides U(0.5A, A), sphere radius U(0.25A, 0.5A), cone and cylinder radius
+U(0.25A, 0.5A) and height U(0.5A, A).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from OCP.APIHeaderSection import APIHeaderSection_MakeHeader
+from OCP.BRepAlgoAPI import BRepAlgoAPI_Cut, BRepAlgoAPI_Fuse
+from OCP.BRepCheck import BRepCheck_Analyzer
+from OCP.BRepGProp import BRepGProp
+from OCP.BRepPrimAPI import (
+    BRepPrimAPI_MakeBox,
+    BRepPrimAPI_MakeCone,
+    BRepPrimAPI_MakeCylinder,
+    BRepPrimAPI_MakeSphere,
+)
+from OCP.gp import gp_Ax2, gp_Dir, gp_Pnt
+from OCP.GProp import GProp_GProps
+from OCP.IFSelect import IFSelect_RetDone
+from OCP.Message import Message, Message_Gravity
+from OCP.ShapeUpgrade import ShapeUpgrade_UnifySameDomain
+from OCP.STEPControl import STEPControl_AsIs, STEPControl_Writer
+from OCP.TCollection import TCollection_HAsciiString
+from OCP.TopAbs import TopAbs_SOLID
+from OCP.TopExp import TopExp_Explorer
+from OCP.TopoDS import TopoDS, TopoDS_Shape
+
+KINDS: tuple[str, ...] = ("box", "cylinder", "cone", "sphere")
+AXES: tuple[tuple[int, int, int], ...] = ((1, 0, 0), (-1, 0, 0), (0, 1, 0), (0, -1, 0), (0, 0, 1), (0, 0, -1))
+POSITION_RANGE = (0, 10)
+SIZE_RANGE = (5, 50)
+UNION_PROBABILITY = 0.6
+MIN_VOLUME_CHANGE = 1e-3
+STEP_TRIES = 30
+MODEL_TRIES = 50
+STEP_TIMESTAMP = "1970-01-01T00:00:00"
+_PRODUCT_NAME = re.compile(r"Open CASCADE STEP translator [0-9.]+ [0-9]+")
+
+
+class CsgError(RuntimeError):
+    """A CSG model could not be generated within the allowed number of tries."""
+
+
+@dataclass(frozen=True)
+class Primitive:
+    """A solid primitive: `size` is (dx, dy, dz) for a box, (radius, height) for a cylinder or cone
+    (cone apex on the +axis side), (radius,) for a sphere; `center` is the centre of its bounding box."""
+
+    kind: str
+    center: tuple[float, float, float]
+    size: tuple[float, ...]
+    axis: tuple[int, int, int] = (0, 0, 1)
+
+    def shape(self) -> TopoDS_Shape:
+        return make_primitive(self.kind, self.center, self.size, self.axis)
+
+    def to_dict(self) -> dict:
+        return {
+            "kind": self.kind,
+            "center": list(self.center),
+            "size": list(self.size),
+            "axis": list(self.axis),
+        }
+
+
+def make_primitive(
+    kind: str,
+    center: tuple[float, float, float],
+    size: tuple[float, ...],
+    axis: tuple[int, int, int] = (0, 0, 1),
+) -> TopoDS_Shape:
+    """The OpenCASCADE solid of a primitive (see `Primitive` for the meaning of `size`)."""
+    c = np.asarray(center, float)
+    if kind == "box":
+        corner = c - np.asarray(size, float) / 2
+        return BRepPrimAPI_MakeBox(gp_Pnt(*corner), *map(float, size)).Shape()
+    if kind == "sphere":
+        return BRepPrimAPI_MakeSphere(gp_Pnt(*c), float(size[0])).Shape()
+    radius, height = map(float, size)
+    base = gp_Ax2(gp_Pnt(*(c - np.asarray(axis, float) * height / 2)), gp_Dir(*map(float, axis)))
+    if kind == "cylinder":
+        return BRepPrimAPI_MakeCylinder(base, radius, height).Shape()
+    if kind == "cone":
+        return BRepPrimAPI_MakeCone(base, radius, 0.0, height).Shape()
+    raise ValueError(f"unknown primitive kind {kind!r}; expected one of {', '.join(KINDS)}")
+
+
+def _axis(rng: np.random.Generator) -> tuple[int, int, int]:
+    return AXES[int(rng.integers(len(AXES)))]
+
+
+def random_primitive(rng: np.random.Generator) -> Primitive:
+    """A SPARE3D-CSG primitive: integer centre in [0, 10]^3, integer sides/diameters/heights in [5, 50]."""
+    kind = KINDS[int(rng.integers(len(KINDS)))]
+    center = tuple(float(v) for v in rng.integers(POSITION_RANGE[0], POSITION_RANGE[1] + 1, size=3))
+    dims = [float(v) for v in rng.integers(SIZE_RANGE[0], SIZE_RANGE[1] + 1, size=3)]
+    if kind == "box":
+        return Primitive(kind, center, tuple(dims))
+    if kind == "sphere":
+        return Primitive(kind, center, (dims[0] / 2,))
+    return Primitive(kind, center, (dims[0] / 2, dims[1]), _axis(rng))
+
+
+def recipe_primitive(rng: np.random.Generator, bbox_min: np.ndarray, bbox_max: np.ndarray) -> Primitive:
+    """The primitive a SPARE3D question subtracts from a model with this bounding box (module docstring)."""
+    lo, hi = np.asarray(bbox_min, float), np.asarray(bbox_max, float)
+    extent = hi - lo
+    a = float(extent.sum()) / 5
+    kind = KINDS[int(rng.integers(len(KINDS)))]
+    center = tuple(float(v) for v in (lo + hi) / 2 + rng.uniform(-0.25, 0.25, size=3) * extent)
+    if kind == "box":
+        return Primitive(kind, center, tuple(float(v) for v in rng.uniform(0.5 * a, a, size=3)))
+    radius = float(rng.uniform(0.25 * a, 0.5 * a))
+    if kind == "sphere":
+        return Primitive(kind, center, (radius,))
+    return Primitive(kind, center, (radius, float(rng.uniform(0.5 * a, a))), _axis(rng))
+
+
+def volume(shape: TopoDS_Shape) -> float:
+    props = GProp_GProps()
+    BRepGProp.VolumeProperties_s(shape, props)
+    return float(props.Mass())
+
+
+def solids(shape: TopoDS_Shape) -> list[TopoDS_Shape]:
+    out = []
+    explorer = TopExp_Explorer(shape, TopAbs_SOLID)
+    while explorer.More():
+        out.append(TopoDS.Solid(explorer.Current()))
+        explorer.Next()
+    return out
+
+
+def single_solid(shape: TopoDS_Shape) -> TopoDS_Shape | None:
+    """The shape's only solid if it has exactly one, valid, with positive volume; else None."""
+    found = solids(shape)
+    if len(found) != 1 or volume(found[0]) <= 0 or not BRepCheck_Analyzer(found[0]).IsValid():
+        return None
+    return found[0]
+
+
+def boolean(shape: TopoDS_Shape, tool: TopoDS_Shape, op: str) -> TopoDS_Shape | None:
+    """`shape` fused with ('union') or cut by ('cut') `tool`, with coplanar faces merged; None on failure.
+
+    Merging faces and edges that lie on one surface (ShapeUpgrade_UnifySameDomain) removes the seams a
+    boolean leaves between coplanar faces, which a drawing would otherwise show as lines.
+    """
+    algo = (BRepAlgoAPI_Fuse if op == "union" else BRepAlgoAPI_Cut)(shape, tool)
+    if not algo.IsDone():
+        return None
+    unify = ShapeUpgrade_UnifySameDomain(algo.Shape(), True, True, False)
+    unify.Build()
+    return unify.Shape()
+
+
+def subtract(shape: TopoDS_Shape, primitive: Primitive) -> TopoDS_Shape | None:
+    """`shape` minus the primitive if that is one valid solid that lost volume, else None."""
+    result = boolean(shape, primitive.shape(), "cut")
+    result = None if result is None else single_solid(result)
+    if result is None or volume(result) >= (1 - MIN_VOLUME_CHANGE) * volume(shape):
+        return None
+    return result
+
+
+@dataclass(frozen=True)
+class CsgModel:
+    """A generated solid and how it was made: the base primitive, then (operation, primitive) steps."""
+
+    shape: TopoDS_Shape
+    steps: tuple[tuple[str, Primitive], ...]
+
+    @property
+    def n_primitives(self) -> int:
+        return len(self.steps)
+
+
+def _build(rng: np.random.Generator, n: int) -> CsgModel | None:
+    base = random_primitive(rng)
+    shape = base.shape()
+    steps: list[tuple[str, Primitive]] = [("base", base)]
+    for _ in range(n - 1):
+        for _ in range(STEP_TRIES):
+            primitive = random_primitive(rng)
+            op = "union" if rng.random() < UNION_PROBABILITY else "cut"
+            result = boolean(shape, primitive.shape(), op)
+            result = None if result is None else single_solid(result)
+            if result is not None and abs(volume(result) - volume(shape)) > MIN_VOLUME_CHANGE * volume(shape):
+                shape = result
+                steps.append((op, primitive))
+                break
+        else:
+            return None
+    return CsgModel(shape, tuple(steps))
+
+
+def csg_model(rng: np.random.Generator, primitives: tuple[int, int] = (3, 8)) -> CsgModel:
+    """A random CSG solid of between primitives[0] and primitives[1] primitives (both included)."""
+    lo, hi = primitives
+    if not 1 <= lo <= hi:
+        raise ValueError(f"bad primitive range {lo}-{hi}: need 1 <= A <= B")
+    n = int(rng.integers(lo, hi + 1))
+    for _ in range(MODEL_TRIES):
+        model = _build(rng, n)
+        if model is not None:
+            return model
+    raise CsgError(f"no valid {n}-primitive solid in {MODEL_TRIES} tries")
+
+
+def random_csg(rng: np.random.Generator, primitives: tuple[int, int] = (3, 8)) -> TopoDS_Shape:
+    """The solid of `csg_model(rng, primitives)`: one connected valid solid with positive volume."""
+    return csg_model(rng, primitives).shape
+
+
+def parse_primitive_range(spec: str) -> tuple[int, int]:
+    """Parse 'A-B' (or 'A') into (A, B) with 1 <= A <= B."""
+    parts = spec.strip().split("-")
+    try:
+        lo, hi = (int(parts[0]), int(parts[-1])) if len(parts) <= 2 else (0, -1)
+    except ValueError:
+        raise ValueError(f"{spec!r} is not a range A-B of primitive counts") from None
+    if len(parts) > 2 or not 1 <= lo <= hi:
+        raise ValueError(f"{spec!r} is not a range A-B of primitive counts with 1 <= A <= B")
+    return lo, hi
+
+
+def write_step(shape: TopoDS_Shape, path: str | Path) -> None:
+    """Write the shape as a STEP file atomically; the header has a fixed name and time stamp, so the
+    same shape always gives the same bytes."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
+    printers = Message.DefaultMessenger_s().Printers()
+    levels = [p.GetTraceLevel() for p in printers]
+    for p in printers:  # the STEP writer prints transfer statistics on stdout
+        p.SetTraceLevel(Message_Gravity.Message_Fail)
+    try:
+        writer = STEPControl_Writer()
+        writer.Transfer(shape, STEPControl_AsIs)
+        header = APIHeaderSection_MakeHeader(writer.Model())
+        header.SetName(TCollection_HAsciiString(path.stem))
+        header.SetTimeStamp(TCollection_HAsciiString(STEP_TIMESTAMP))
+        ok = writer.Write(str(tmp)) == IFSelect_RetDone
+    finally:
+        for p, level in zip(printers, levels, strict=True):
+            p.SetTraceLevel(level)
+    if not ok:
+        tmp.unlink(missing_ok=True)
+        raise OSError(f"{path}: STEP writer failed")
+    # OCCT numbers the product name with a per-process counter ("... translator 8.0 3"): name it by file.
+    text = _PRODUCT_NAME.sub(path.stem.replace("'", ""), tmp.read_text())
+    tmp.write_text(text)
+    os.replace(tmp, path)
