@@ -71,3 +71,169 @@ def pretrain(**kwargs: object) -> None:
         run_pretraining(PretrainConfig(**kwargs))  # type: ignore[arg-type]
     except SSLCoreError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+_TASKS = ["view-consistency", "isometric-to-pose", "pose-to-isometric", "t2i", "i2p", "p2i"]
+
+
+@main.command()
+@click.option("--task", type=click.Choice(_TASKS), required=True, help="T2I, I2P or P2I.")
+@click.option(
+    "--route",
+    type=click.Choice(["self-supervised", "supervised"]),
+    default="self-supervised",
+    show_default=True,
+    help="Pretext + direct evaluation + fine-tuning, or a network trained on the questions only.",
+)
+@click.option(
+    "--stage",
+    type=click.Choice(["pretext", "finetune", "all"]),
+    default="all",
+    show_default=True,
+    help="Self-supervised route: which stages to run.",
+)
+@click.option(
+    "--data",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Root holding <kind>/<split> sets (kind: pairs, poses, t2i, i2p, p2i; split: train, valid, test).",
+)
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Run directory.")
+@click.option("--init", help="scratch | pretext (OUT/pretext/best.pt) | spare3d checkpoint | sslcore export.")
+@click.option("--model", help="view-comparison|pose|early-fusion|metric|i2p-classifier [default: by route].")
+@click.option("--backbone", default="vgg", show_default=True, help="vgg (VGG-style) or an sslcore backbone.")
+@click.option("--width", type=click.IntRange(8), default=64, show_default=True, help="VGG-style channels.")
+@click.option("--hidden", type=click.IntRange(8), default=512, show_default=True, help="MLP width.")
+@click.option("--shared/--separate", default=True, show_default=True, help="One encoder for all views.")
+@click.option("--image-size", type=click.IntRange(16), default=64, show_default=True)
+@click.option("--epochs", type=click.IntRange(1), default=10, show_default=True)
+@click.option("--batch-size", type=click.IntRange(1), default=32, show_default=True, help="Per process.")
+@click.option("--lr", type=float, default=5e-5, show_default=True)
+@click.option("--finetune-epochs", type=click.IntRange(1), help="[default: --epochs]")
+@click.option("--finetune-lr", type=float, help="[default: 0.4 x --lr, as 2e-5 after 5e-5 in the paper]")
+@click.option("--train-size", type=click.IntRange(1), help="Use only the first N training items.")
+@click.option(
+    "--eval-split", default="test", show_default=True, type=click.Choice(["train", "valid", "test"])
+)
+@click.option("--workers", type=click.IntRange(0), default=0, show_default=True)
+@click.option("--device", default="auto", show_default=True)
+@click.option("--precision", type=click.Choice(["auto", "bf16", "fp32"]), default="auto", show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--resume", is_flag=True, help="Continue each stage from OUT/<stage>/last.pt.")
+def train(**kw: object) -> None:
+    """Train and evaluate a SPARE3D task (results in OUT/results.json, predictions as JSONL)."""
+    import torch
+
+    from spare3d.layout import LayoutError
+    from spare3d.models import DEFAULT_MODEL, NetConfig, build_model
+    from spare3d.pipeline import TASK_NAMES, RunOptions, run
+    from spare3d.train import TrainSettings
+    from sslcore.errors import SSLCoreError
+
+    task = TASK_NAMES[kw["task"]]
+    torch.manual_seed(kw["seed"])
+    net = NetConfig(
+        model=kw["model"] or DEFAULT_MODEL[(task, kw["route"])],
+        task=task,
+        backbone=kw["backbone"],
+        width=kw["width"],
+        image_size=kw["image_size"],
+        hidden=kw["hidden"],
+        shared=kw["shared"],
+    )
+    common = {
+        "batch_size": kw["batch_size"],
+        "workers": kw["workers"],
+        "precision": kw["precision"],
+        "seed": kw["seed"],
+    }
+    settings = TrainSettings(epochs=kw["epochs"], lr=kw["lr"], **common)
+    finetune = TrainSettings(
+        epochs=kw["finetune_epochs"] or kw["epochs"], lr=kw["finetune_lr"] or 0.4 * kw["lr"], **common
+    )
+    opts = RunOptions(
+        task=task,
+        route=kw["route"],
+        stage=kw["stage"],
+        data=kw["data"],
+        out=kw["out"],
+        init=kw["init"],
+        net=net,
+        settings=settings,
+        finetune=finetune,
+        train_size=kw["train_size"],
+        eval_split=kw["eval_split"],
+        resume=kw["resume"],
+        device=kw["device"],
+    )
+    try:
+        build_model(net)  # rejects a model that cannot answer the task before any data is read
+        run(opts)
+    except (LayoutError, SSLCoreError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@main.command(name="eval")
+@click.option("--task", type=click.Choice(_TASKS), required=True)
+@click.option("--checkpoint", type=click.Path(path_type=Path), required=True, help="A spare3d checkpoint.")
+@click.option("--data", type=click.Path(path_type=Path), required=True, help="Data root or task set.")
+@click.option("--split", default="test", show_default=True, type=click.Choice(["train", "valid", "test"]))
+@click.option("--predictions", type=click.Path(path_type=Path), help="JSONL [default: by the checkpoint].")
+@click.option("--batch-size", type=click.IntRange(1), default=32, show_default=True)
+@click.option("--workers", type=click.IntRange(0), default=0, show_default=True)
+@click.option("--device", default="auto", show_default=True)
+def evaluate_command(
+    task: str,
+    checkpoint: Path,
+    data: Path,
+    split: str,
+    predictions: Path | None,
+    batch_size: int,
+    workers: int,
+    device: str,
+) -> None:
+    """Accuracy (Wilson 95% interval), confusion matrix and per-question predictions of a checkpoint."""
+    from spare3d.checkpoint import load_model
+    from spare3d.datasets import DrawingSet
+    from spare3d.evaluate import evaluate
+    from spare3d.layout import LayoutError
+    from spare3d.pipeline import TASK_NAMES
+    from sslcore.errors import SSLCoreError
+    from sslcore.runtime import pick_device
+
+    task = TASK_NAMES[task]
+    try:
+        net, _ = load_model(checkpoint)
+        if task not in net.tasks:
+            raise click.ClickException(
+                f"{checkpoint}: a {net.config.model} network answers {'/'.join(net.tasks)}, not {task}"
+            )
+        dev = pick_device(device)
+        questions = DrawingSet.open(data, task, split, net.config.image_size)
+        result = evaluate(net.to(dev), questions, task, split, dev, batch_size, workers)
+    except (LayoutError, SSLCoreError) as exc:
+        raise click.ClickException(str(exc)) from None
+    path = result.write_jsonl(predictions or checkpoint.parent / f"predictions_{task}_{split}.jsonl")
+    s = result.summary()
+    click.echo(
+        f"{task} {split}: accuracy {s['accuracy']:.4f} ({s['correct']}/{s['n']}), "
+        f"95% CI [{s['ci_low']:.4f}, {s['ci_high']:.4f}]"
+    )
+    click.echo("confusion (rows: label, columns: prediction):")
+    for i, row in enumerate(s["confusion"]):
+        click.echo(f"  {i}: " + " ".join(f"{v:5d}" for v in row))
+    click.echo(f"predictions: {path}")
+
+
+@main.command()
+@click.argument("runs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), default=Path("report"), show_default=True)
+def report(runs: tuple[Path, ...], out: Path) -> None:
+    """Markdown table and PNG plots (accuracy per task and route; accuracy vs training-set size)."""
+    from spare3d.report import ReportError, write_report
+
+    try:
+        table = write_report(list(runs), out)
+    except ReportError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(table)

@@ -1,0 +1,109 @@
+"""spare3d network checkpoints on top of sslcore's (weights_only, atomic), and network initialisation.
+
+A checkpoint holds the network's state dict and, in its metadata, `net` = the NetConfig (so `eval`
+rebuilds the network from the file alone) plus the stage, epoch and validation accuracy. A network can
+start from such a checkpoint (same model: every tensor; another model: the tensors whose names and
+shapes match) or from an sslcore backbone export (safetensors), loaded into each encoder that has the
+export's backbone and input channels.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from spare3d.models import NetConfig, ReasoningNet, build_model
+from sslcore.checkpoint import load_checkpoint, read_export, save_checkpoint
+from sslcore.errors import SSLCoreError
+
+
+def save_model(
+    path: Path, net: ReasoningNet, meta: dict[str, Any], optimizer: torch.optim.Optimizer | None = None
+) -> Path:
+    """Atomically save `net` (unwrapped), its config and `meta` (JSON-able), optionally the optimizer."""
+    return save_checkpoint(
+        path,
+        model=net.state_dict(),
+        meta={**meta, "net": net.config.to_dict()},
+        optimizer=optimizer.state_dict() if optimizer is not None else None,
+    )
+
+
+def read_model_checkpoint(path: Path) -> dict[str, Any]:
+    """The checkpoint dict; SSLCoreError (one line) when the file is not a spare3d checkpoint."""
+    state = load_checkpoint(path)
+    if "net" not in state["meta"]:
+        raise SSLCoreError(f"checkpoint {path}: not a spare3d network checkpoint (no network config)")
+    return state
+
+
+def load_model(path: Path) -> tuple[ReasoningNet, dict[str, Any]]:
+    """Rebuild the network saved at `path` with its weights -> (network, metadata)."""
+    state = read_model_checkpoint(path)
+    net = build_model(NetConfig.from_dict(state["meta"]["net"]))
+    net.load_state_dict(state["model"])
+    return net, state["meta"]
+
+
+def _copy_matching(net: nn.Module, source: dict[str, torch.Tensor]) -> int:
+    own = net.state_dict()
+    matched = {k: v for k, v in source.items() if k in own and own[k].shape == v.shape}
+    net.load_state_dict(matched, strict=False)
+    return len(matched)
+
+
+def _first_conv_in_channels(module: nn.Module) -> int:
+    return next(m for m in module.modules() if isinstance(m, nn.Conv2d)).in_channels
+
+
+def _load_export(net: ReasoningNet, path: Path) -> str:
+    meta, tensors = read_export(path)
+    if meta["backbone"] != net.config.backbone:
+        raise SSLCoreError(
+            f"weights {path}: backbone {meta['backbone']} does not match --backbone {net.config.backbone}"
+        )
+    state = {k[len("backbone.") :]: v for k, v in tensors.items() if k.startswith("backbone.")}
+    targets = [e for e in net.encoders() if _first_conv_in_channels(e) == meta["in_channels"]]
+    if not targets:
+        raise SSLCoreError(
+            f"weights {path}: exported for {meta['in_channels']}-channel input; "
+            f"no encoder of {net.config.model} takes that"
+        )
+    for encoder in targets:
+        try:
+            encoder.load_state_dict(state)
+        except RuntimeError:
+            raise SSLCoreError(
+                f"weights {path}: does not fit the {net.config.backbone} encoder "
+                "(small_input or shape differs)"
+            ) from None
+    return f"{meta.get('method', 'sslcore')} backbone into {len(targets)} encoder(s)"
+
+
+def initialise(config: NetConfig, init: str | Path | None) -> tuple[ReasoningNet, str]:
+    """A network for `config` started from scratch (None), a spare3d checkpoint or an sslcore export.
+
+    From a checkpoint of the same model its saved architecture is kept (only the task is replaced).
+    Returns (network, a one-line description of what was loaded).
+    """
+    if init is None:
+        return build_model(config), "scratch"
+    path = Path(init)
+    if path.suffix == ".safetensors":
+        net = build_model(config)
+        return net, _load_export(net, path)
+    state = read_model_checkpoint(path)
+    saved = NetConfig.from_dict(state["meta"]["net"])
+    if saved.model == config.model:
+        saved.task = config.task
+        net = build_model(saved)
+        net.load_state_dict(state["model"])
+        return net, f"all weights of {path}"
+    net = build_model(config)
+    copied = _copy_matching(net, state["model"])
+    if not copied:
+        raise SSLCoreError(f"checkpoint {path}: no tensor fits a {config.model} network")
+    return net, f"{copied} matching tensors of {path}"

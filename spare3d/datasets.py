@@ -1,0 +1,75 @@
+"""PyTorch datasets over question sets (t2i, i2p, p2i) and pretext sets (pairs, poses).
+
+Items are dicts of uint8 image tensors (collated cheaply, converted on the device by `to_device`):
+
+- t2i:   views (3, H, W) = F, R, T; candidates (4, H, W); label in 0..3
+- p2i:   as t2i plus pose = k - 1 (k in 1..8)
+- i2p:   views (3, H, W); iso (H, W); label in 0..3 (poses 1, 2, 5, 6)
+- pairs: views (2, 3, H, W) and iso (2, H, W) for the two objects (left, right): views i match iso i
+- poses: one item per (model, pose): views (3, H, W); iso (H, W); label = pose - 1
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from spare3d.images import read_gray, to_input
+from spare3d.layout import Question, pose_count, read_split, resolve_split
+
+
+class DrawingSet(Dataset):
+    """One split of one kind, read from PNG files in the SPARE3D layout and resized to `image_size`."""
+
+    def __init__(self, split_dir: Path, kind: str, image_size: int, limit: int | None = None) -> None:
+        self.split_dir = Path(split_dir)
+        self.kind = kind
+        self.image_size = image_size
+        self.n_poses = pose_count(self.split_dir) if kind == "poses" else 8
+        questions = read_split(self.split_dir, kind, self.n_poses)
+        self.questions: list[Question] = questions[:limit] if limit else questions
+
+    @classmethod
+    def open(cls, data: Path, kind: str, split: str, image_size: int, limit: int | None = None) -> DrawingSet:
+        """The `split` of `kind` under a data root (see spare3d.layout for the root convention)."""
+        return cls(resolve_split(Path(data), kind, split), kind, image_size, limit)
+
+    def __len__(self) -> int:
+        return len(self.questions) * (self.n_poses if self.kind == "poses" else 1)
+
+    def _read(self, question: Question, indices: range | list[int]) -> torch.Tensor:
+        return torch.from_numpy(np.stack([read_gray(question.files[i], self.image_size) for i in indices]))
+
+    def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
+        if self.kind == "poses":
+            question, pose = self.questions[index // self.n_poses], index % self.n_poses
+            images = self._read(question, [0, 1, 2, 3 + pose])
+            return {"views": images[:3], "iso": images[3], "label": torch.tensor(pose)}
+        question = self.questions[index]
+        images = self._read(question, range(len(question.files)))
+        if self.kind == "pairs":
+            return {"views": torch.stack([images[0:3], images[4:7]]), "iso": images[[3, 7]]}
+        item = {"views": images[:3], "label": torch.tensor(question.label)}
+        if self.kind == "i2p":
+            item["iso"] = images[3]
+        else:
+            item["candidates"] = images[3:7]
+        if self.kind == "p2i":
+            item["pose"] = torch.tensor(question.pose - 1)
+        return item
+
+    @property
+    def ids(self) -> list[str]:
+        return [q.id for q in self.questions]
+
+
+def to_device(batch: dict[str, torch.Tensor], device: torch.device) -> dict[str, torch.Tensor]:
+    """Move a collated batch to `device`; image tensors (uint8) become float ink maps there."""
+    out = {}
+    for key, value in batch.items():
+        value = value.to(device, non_blocking=True)
+        out[key] = to_input(value) if value.dtype == torch.uint8 else value
+    return out

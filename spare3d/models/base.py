@@ -1,0 +1,66 @@
+"""What every reasoning network provides: its configuration, the tasks it answers and its losses."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+import torch
+from torch import nn
+
+
+@dataclass
+class NetConfig:
+    """Everything needed to rebuild a network (saved in checkpoints as plain values).
+
+    model: registry name; task: the question task a task-specific network is built for (early fusion and
+    metric learning condition on the pose for p2i); backbone: `vgg` or an sslcore backbone; width:
+    VGG-style channels; hidden: MLP width (4096 in the 2022 paper); shared: one encoder for all views.
+    """
+
+    model: str
+    task: str = "t2i"
+    backbone: str = "vgg"
+    width: int = 64
+    image_size: int = 64
+    hidden: int = 512
+    shared: bool = True
+    n_poses: int = 8
+    margin: float = 1.0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> NetConfig:
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in values.items() if k in names})
+
+
+class ReasoningNet(nn.Module):
+    """Base class: `score(task, batch)` gives (B, 4) candidate scores (argmax = answer)."""
+
+    tasks: tuple[str, ...] = ()
+    pretext: str | None = None
+
+    def __init__(self, config: NetConfig) -> None:
+        super().__init__()
+        self.config = config
+
+    def score(self, task: str, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        raise NotImplementedError
+
+    def task_loss(self, task: str, scores: torch.Tensor, label: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def pretext_step(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        """(loss, per-decision correctness) on a batch of the `pretext` set."""
+        raise NotImplementedError(f"{self.config.model} has no pretext task")
+
+    def encoders(self) -> list[nn.Module]:
+        """The image encoders (targets for an sslcore backbone export)."""
+        raise NotImplementedError
+
+
+def mlp(in_dim: int, out_dim: int) -> nn.Sequential:
+    """Linear + ReLU: the feature MLPs of the late-fusion networks."""
+    return nn.Sequential(nn.Linear(in_dim, out_dim), nn.ReLU(inplace=True))
