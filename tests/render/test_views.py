@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from OCP.BRepTools import BRepTools
+
+from render.brep import BREP_FILE_SUFFIXES, model_frame
+from render.cameras import DEFAULT_VIEWS, camera
+from render.drawing import Frame, rasterize
+from render.views import (
+    FAILURES_FILE,
+    MESH_FILE_SUFFIXES,
+    output_stems,
+    render_file,
+    render_folder,
+    render_shape,
+    write_views,
+)
+
+SCREW = Path("build123d") / "M6-1x12-countersunk-screw.step"
+
+
+def _brep_parts(root: Path) -> list[Path]:
+    return sorted(
+        p for p in root.rglob("*") if p.suffix.lower() in BREP_FILE_SUFFIXES and p.name != SCREW.name
+    )
+
+
+def test_every_real_brep_part_renders_all_views_non_blank(realcad: Path) -> None:
+    parts = _brep_parts(realcad)
+    assert len(parts) >= 15
+    for part in parts:
+        # A short limit keeps the test fast: slow parts (bottle.brep) go through the polygonal fallback.
+        result = render_file(part, DEFAULT_VIEWS, "auto", time_limit=1.0)
+        assert list(result.lines) == list(DEFAULT_VIEWS)
+        for key, lines in result.lines.items():
+            image = rasterize(lines, camera(key), result.frame, 64, line_width=1.0)
+            assert (image.min(axis=2) < 128).sum() >= 20, f"{part.name} view {key} is blank"
+
+
+def test_threaded_screw_finishes_under_its_time_limit_through_the_fallback(realcad: Path) -> None:
+    start = time.perf_counter()
+    result = render_file(realcad / SCREW, DEFAULT_VIEWS, "exact", time_limit=2.0)
+    elapsed = time.perf_counter() - start
+    assert result.method == "poly (fallback after 2s)"
+    assert elapsed < 2.0 + 3.0  # limit + loading and the polygonal views
+    assert all(len(v.visible) > 0 for v in result.lines.values())
+
+
+def _stroke_widths(image: np.ndarray) -> np.ndarray:
+    """Ink across each row through the middle half of the drawing, left half only (one vertical edge)."""
+    ink = (255 - image.min(axis=2).astype(float)) / 255
+    n = len(ink)
+    return ink[n // 4 : 3 * n // 4, : n // 2].sum(axis=1)
+
+
+@pytest.mark.parametrize("method", ["exact", "poly"])
+def test_line_width_in_pixels_is_the_same_for_a_model_and_the_model_scaled_10x(make_box, method: str) -> None:
+    widths = []
+    for scale in (1.0, 10.0):
+        box = make_box((0, 0, 0), (scale, scale, scale))
+        lines = render_shape(box, ["f"], method)["f"]
+        widths.append(_stroke_widths(rasterize(lines, camera("f"), model_frame(box), 200, line_width=3.0)))
+    np.testing.assert_allclose(widths[0], 3.0, atol=0.15)
+    np.testing.assert_allclose(widths[1], widths[0], atol=0.05)
+
+
+def test_given_frame_is_shared(make_box, tmp_path: Path) -> None:
+    path = tmp_path / "box.brep"
+    BRepTools.Write_s(make_box((0, 0, 0), (1, 1, 1)), str(path))
+    frame = Frame((0.5, 0.5, 0.5), 10.0)  # 5.9 x the default side: the box is drawn 20 px wide
+    result = render_file(path, ["f"], "poly", frame=frame)
+    assert result.frame == frame
+    cols = np.nonzero(rasterize(result.lines["f"], camera("f"), frame, 200).min(axis=(0, 2)) < 128)[0]
+    assert cols.max() - cols.min() == pytest.approx(20, abs=2)
+
+
+def test_write_views_writes_png_and_svg_per_view_atomically(make_box, tmp_path: Path) -> None:
+    path = tmp_path / "box.brep"
+    BRepTools.Write_s(make_box((0, 0, 0), (1, 2, 3)), str(path))
+    result = render_file(path, ["f", "2"], "exact")
+    written = write_views(result, tmp_path / "out", "box", size=64, formats=("png", "svg"))
+    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert names == ["box_2.png", "box_2.svg", "box_f.png", "box_f.svg"]
+    assert sorted(p.name for p in written) == names
+    image = cv2.imread(str(tmp_path / "out" / "box_f.png"))
+    assert image.shape == (64, 64, 3) and (image < 128).any()
+    assert (tmp_path / "out" / "box_2.svg").read_text().startswith("<svg")
+
+
+def test_folder_batch_records_failures_carries_on_and_resumes(make_box, tmp_path: Path) -> None:
+    models = tmp_path / "models"
+    (models / "sub").mkdir(parents=True)
+    BRepTools.Write_s(make_box((0, 0, 0), (1, 2, 3)), str(models / "box.brep"))
+    BRepTools.Write_s(make_box((0, 0, 0), (3, 2, 1)), str(models / "sub" / "flat.BREP"))
+    (models / "broken.step").write_text("ISO-10303-21;\nnot a step file\n")
+    (models / "notes.txt").write_text("not a model")
+    out = tmp_path / "out"
+    report = render_folder(models, out, ["f", "t"], "auto", workers=2, progress=False)
+    assert sorted(Path(p).name for p in report.rendered) == ["box.brep", "flat.BREP"]
+    assert report.methods == {str(models / "box.brep"): "exact", str(models / "sub" / "flat.BREP"): "exact"}
+    failures = json.loads((out / FAILURES_FILE).read_text())
+    assert failures == [{"file": str(models / "broken.step"), "reason": "unreadable or corrupt STEP file"}]
+    assert (out / "box_t.png").is_file() and (out / "sub" / "flat_f.png").is_file()
+    again = render_folder(models, out, ["f", "t"], "auto", workers=1, progress=False)
+    assert again.rendered == [] and len(again.skipped) == 2 and len(again.failures) == 1
+
+
+def test_output_stems_disambiguate_models_with_the_same_name(tmp_path: Path) -> None:
+    models = [tmp_path / "part.STEP", tmp_path / "part.STL", tmp_path / "a" / "part.step"]
+    assert output_stems(models, tmp_path) == {
+        models[0]: "part_step",
+        models[1]: "part_stl",
+        models[2]: str(Path("a") / "part"),
+    }
+
+
+def test_mesh_suffixes_match_the_mesh_module() -> None:
+    from render.mesh import MESH_SUFFIXES
+
+    assert MESH_FILE_SUFFIXES == MESH_SUFFIXES
+
+
+def test_meshes_take_the_mesh_route(realcad: Path) -> None:
+    result = render_file(realcad / "trimesh" / "featuretype.STL", ["f", "1"], "auto")
+    assert result.method == "mesh" and all(v.visible for v in result.lines.values())
