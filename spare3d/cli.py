@@ -237,3 +237,52 @@ def report(runs: tuple[Path, ...], out: Path) -> None:
     except ReportError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(table)
+
+
+@main.command("app")
+@click.option(
+    "--data",
+    type=click.Path(path_type=Path, exists=True, file_okay=False),
+    required=True,
+    help="A question set made by `render dataset` (or a parent of several, e.g. t2i/ i2p/ p2i/).",
+)
+@click.option(
+    "--predictions",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    multiple=True,
+    help="Predictions JSONL of `spare3d eval` (repeat the flag for several files).",
+)
+@click.option("--work-dir", type=click.Path(path_type=Path), help="Where uploads are stored while drawn.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8501, show_default=True)
+@click.option("--max-upload-mb", type=click.IntRange(1, 1000), default=20, show_default=True)
+@click.option("--open-browser/--headless", default=False, show_default=True)
+def app_command(
+    data: Path,
+    predictions: tuple[Path, ...],
+    work_dir: Path | None,
+    port: int,
+    max_upload_mb: int,
+    open_browser: bool,
+) -> None:
+    """Open the Streamlit inspector (questions, predictions, comparisons, plots, model upload)."""
+    import importlib.util
+    import subprocess
+    import sys
+
+    spec = importlib.util.find_spec("app.main")
+    if spec is None or spec.origin is None:
+        raise click.ClickException("the app package is not installed (pip install -e .)")
+    command = [sys.executable, "-m", "streamlit", "run", spec.origin, "--server.port", str(port)]
+    command += ["--server.headless", str(not open_browser).lower(), "--browser.gatherUsageStats", "false"]
+    command += ["--server.maxUploadSize", str(max_upload_mb), "--", "--data", str(data.resolve())]
+    command += ["--max-upload-mb", str(max_upload_mb)]
+    if predictions:
+        command += ["--predictions", *(str(p.resolve()) for p in predictions)]
+    if work_dir is not None:
+        command += ["--work-dir", str(work_dir.resolve())]
+    click.echo(f"inspector on http://localhost:{port} (Ctrl-C stops it)")
+    try:
+        code = subprocess.call(command)
+    except KeyboardInterrupt:
+        code = 130
+    raise SystemExit(code)
