@@ -163,6 +163,7 @@ def trace_visibility(
     samples. Consecutive runs of equal visibility that meet end to end (consecutive segments of one
     chain) are joined into one polyline.
     """
+    segments = np.asarray(segments, dtype=float)
     if len(segments) == 0:
         return ViewLines()
     a, d = segments[:, 0], segments[:, 1] - segments[:, 0]
@@ -193,20 +194,27 @@ def trace_visibility(
 
 
 def join_runs(lo: np.ndarray, hi: np.ndarray, spacing: float) -> list[np.ndarray]:
-    """Chain straight runs lo[k] -> hi[k] into polylines where a run starts where the previous one ends."""
+    """Chain straight runs lo[k] -> hi[k] into polylines where a run starts where the previous one ends.
+
+    A polyline holds lo of its first run, then hi of each of its runs.
+    """
     if len(lo) == 0:
         return []
-    joins = np.all(np.abs(lo[1:] - hi[:-1]) <= 1e-9 * spacing, axis=1)
-    breaks = np.flatnonzero(~joins) + 1
-    starts, ends = np.concatenate([[0], breaks]), np.append(breaks, len(lo))
-    # A polyline holds lo of its first run, then hi of each of its runs.
-    return [np.vstack([lo[s : s + 1], hi[s:e]]) for s, e in zip(starts, ends, strict=True)]
+    starts = np.flatnonzero(np.append(True, np.any(np.abs(lo[1:] - hi[:-1]) > 1e-9 * spacing, axis=1)))
+    first_rank = np.zeros(len(lo), np.int64)
+    first_rank[starts] = 1
+    hi_at = np.arange(len(lo)) + np.cumsum(first_rank)
+    lo_at = starts + np.arange(len(starts))
+    points = np.empty((len(lo) + len(starts), 2))
+    points[hi_at], points[lo_at] = hi, lo[starts]
+    return np.split(points, lo_at[1:])
 
 
 def edge_index_union(*index_sets: np.ndarray) -> np.ndarray:
     """Unique undirected (k, 2) vertex-index edges from several sets, order of first appearance kept."""
-    edges = np.vstack([e.reshape(-1, 2) for e in index_sets])
-    _, first = np.unique(np.sort(edges, axis=1), axis=0, return_index=True)
+    edges = np.vstack([e.reshape(-1, 2) for e in index_sets]).astype(np.int64)
+    lo, hi = edges.min(axis=1), edges.max(axis=1)
+    _, first = np.unique(lo * (int(edges.max(initial=0)) + 1) + hi, return_index=True)
     return edges[np.sort(first)]
 
 
