@@ -1,0 +1,51 @@
+"""Start-up settings of the inspector: the data root, prediction files and the work folder for uploads.
+
+Read from the arguments after `--` of `streamlit run app/main.py -- --data DIR --predictions F...`
+(what `spare3d app` passes), with the environment variables SPARE3D_APP_DATA,
+SPARE3D_APP_PREDICTIONS (os.pathsep-separated) and SPARE3D_APP_WORK_DIR as fallbacks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_MAX_UPLOAD_MB = 20
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    """Where the app reads data and predictions and where it may write (uploads only, under work_dir)."""
+
+    data: Path | None = None
+    predictions: tuple[Path, ...] = field(default_factory=tuple)
+    work_dir: Path = field(default_factory=lambda: Path(tempfile.gettempdir()) / "spare3d_app")
+    max_upload_mb: int = DEFAULT_MAX_UPLOAD_MB
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="app", allow_abbrev=False, add_help=False)
+    parser.add_argument("--data", type=Path)
+    parser.add_argument("--predictions", type=Path, nargs="*")
+    parser.add_argument("--work-dir", type=Path)
+    parser.add_argument("--max-upload-mb", type=int)
+    return parser
+
+
+def parse_config(argv: Sequence[str], env: Mapping[str, str] | None = None) -> AppConfig:
+    """Settings from command-line arguments; unknown arguments are ignored, missing ones come from `env`."""
+    env = os.environ if env is None else env
+    args, _ = _parser().parse_known_args(list(argv))
+    data = args.data or (Path(env["SPARE3D_APP_DATA"]) if env.get("SPARE3D_APP_DATA") else None)
+    if args.predictions is not None:
+        predictions = tuple(args.predictions)
+    else:
+        predictions = tuple(Path(p) for p in env.get("SPARE3D_APP_PREDICTIONS", "").split(os.pathsep) if p)
+    defaults = AppConfig()
+    work_dir = args.work_dir or Path(env.get("SPARE3D_APP_WORK_DIR") or defaults.work_dir)
+    max_mb = args.max_upload_mb or int(env.get("SPARE3D_APP_MAX_UPLOAD_MB") or DEFAULT_MAX_UPLOAD_MB)
+    return AppConfig(data, predictions, work_dir, max_mb)
