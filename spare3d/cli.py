@@ -58,13 +58,15 @@ def _sizes(_ctx: click.Context, _param: click.Parameter, value: str | None) -> t
 @click.option("--precision", type=click.Choice(["auto", "bf16", "fp32"]), default="auto", show_default=True)
 @click.option("--grad-clip", type=float, help="Clip the gradient norm to this value.")
 @click.option("--knn-every", type=click.IntRange(0), default=10, show_default=True, help="Epochs; 0: off.")
+@click.option("--log-every", type=click.IntRange(1), default=10, show_default=True, help="Steps.")
 @click.option("--max-steps", type=click.IntRange(1), help="Stop (with a checkpoint) at this step.")
 def pretrain(**kwargs: object) -> None:
     """Self-supervised pretraining (SimCLR, CLSA, DisCo) on any folder of images."""
+    from sslcore.errors import SSLCoreError
     from sslcore.pretrain import PretrainConfig, run_pretraining
 
-    from sslcore.errors import SSLCoreError
-
+    if kwargs["method"] == "disco" and kwargs["teacher"] is None:
+        raise click.ClickException("--method disco needs --teacher CKPT (an sslcore checkpoint or export)")
     if kwargs["channels"] is not None:
         kwargs["channels"] = int(kwargs["channels"])  # type: ignore[arg-type]
     try:

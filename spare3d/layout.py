@@ -10,10 +10,12 @@ A split folder holds one folder per question (ID = folder name) and, for the que
 - poses: ID_f.png ID_r.png ID_t.png 1.png .. 8.png (optionally 9.png .. 20.png); no answer.json
 
 Three-view files are found like the released readers do, by the globs *f.png, *r.png, *t.png
-(ID_f.png preferred when several match). Dataset root convention: `--data ROOT` where ROOT holds
-ROOT/<kind>/<split> (kind in t2i, i2p, p2i, pairs, poses; split in train, valid, test), as made by
-`render dataset --task <kind> -o ROOT/<kind>`; ROOT may also be one kind's folder (ROOT/<split>) or a
-split folder itself.
+(ID_f.png preferred; answer.png, which ends in "r.png", excluded).
+
+Dataset root convention: `--data ROOT` where ROOT holds ROOT/<kind>/<split> (kind in t2i, i2p, p2i,
+pairs, poses; split in train, valid, test; "val" accepted for valid), as made by
+`render dataset --task <kind> -o ROOT/<kind>`; ROOT may also be one kind's folder (ROOT/<split>) or
+a split folder itself.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ _SPLIT_ALIASES: dict[str, tuple[str, ...]] = {
     "train": ("train",),
     "test": ("test",),
 }
+_NOT_VIEWS = frozenset({"answer.png", "isometric_left.png", "isometric_right.png"})
 _POSE_FILE = re.compile(r"^pose_(\d+)\.txt$")
 
 
@@ -121,7 +124,7 @@ def resolve_split(data: Path, kind: str, split: str) -> Path:
     if actual is None:
         raise LayoutError(found, f"no question folders in a recognised SPARE3D layout (expected {kind})")
     if actual != kind:
-        raise LayoutError(found, f"holds a {actual} set, but this needs a {kind} set")
+        raise LayoutError(found, f"holds {actual} data, but this needs {kind} data")
     return found
 
 
@@ -129,7 +132,8 @@ def _glob_one(folder: Path, qid: str, suffix: str) -> Path:
     exact = folder / f"{qid}_{suffix}.png"
     if exact.is_file():
         return exact
-    matches = sorted(folder.glob(f"*{suffix}.png"))
+    # "answer.png" ends in "r.png": the I2P candidate is never a three-view drawing.
+    matches = sorted(p for p in folder.glob(f"*{suffix}.png") if p.name not in _NOT_VIEWS)
     if len(matches) != 1:
         problem = "missing" if not matches else f"{len(matches)} files match"
         raise LayoutError(folder, f"{problem} view *{suffix}.png")

@@ -124,10 +124,10 @@ def fit(
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
-            total_loss += float(loss) * ok.numel()
+            total_loss += float(loss.detach()) * ok.numel()
             correct += float(ok.sum())
             decisions += ok.numel()
-            progress.set_postfix(loss=f"{float(loss):.4f}")
+            progress.set_postfix(loss=f"{float(loss.detach()):.4f}")
         train_acc = correct / max(decisions, 1)
         valid_acc = accuracy(objective, valid_set, device, settings) if valid_set is not None else train_acc
         history.append(

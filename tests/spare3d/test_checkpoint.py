@@ -1,0 +1,44 @@
+import pytest
+import torch
+
+from spare3d.checkpoint import initialise, load_model, save_model
+from spare3d.models import NetConfig, build_model
+from sslcore.backbones import build_backbone
+from sslcore.checkpoint import export_backbone
+from sslcore.errors import SSLCoreError
+
+
+def test_save_load_same_scores(tmp_path):
+    net = build_model(NetConfig("metric", task="p2i", width=8, image_size=16, hidden=8)).eval()
+    path = save_model(tmp_path / "m.pt", net, {"stage": "x"})
+    loaded, meta = load_model(path)
+    batch = {
+        "views": torch.rand(2, 3, 16, 16),
+        "candidates": torch.rand(2, 4, 16, 16),
+        "pose": torch.tensor([1, 2]),
+    }
+    with torch.no_grad():
+        assert torch.equal(net.score("p2i", batch), loaded.eval().score("p2i", batch))
+    assert meta["stage"] == "x" and meta["net"]["task"] == "p2i"
+
+
+def test_initialise_from_other_model_copies_matching(tmp_path):
+    pose = build_model(NetConfig("pose", task="i2p", width=8, image_size=16, hidden=8))
+    path = save_model(tmp_path / "pose.pt", pose, {})
+    vc, how = initialise(NetConfig("view-comparison", width=8, image_size=16, hidden=8), path)
+    assert "matching tensors" in how
+    torch.testing.assert_close(vc.trunk.encoders[0].state_dict(), pose.trunk.encoders[0].state_dict())
+    same, how = initialise(NetConfig("pose", task="p2i", width=99, image_size=16, hidden=8), path)
+    assert how.startswith("all weights") and same.config.width == 8 and same.config.task == "p2i"
+
+
+def test_initialise_from_sslcore_export(tmp_path):
+    backbone, _ = build_backbone("resnet18", 1, small_input=True)
+    meta = {"backbone": "resnet18", "in_channels": 1, "small_input": True, "method": "simclr"}
+    path = export_backbone(tmp_path / "b.safetensors", backbone, meta)
+    config = NetConfig("metric", backbone="resnet18", image_size=32, hidden=8)
+    net, how = initialise(config, path)
+    assert how == "simclr backbone into 1 encoder(s)"  # the 1-channel candidate encoder, not the 3-view one
+    torch.testing.assert_close(net.candidate_encoder.state_dict(), backbone.state_dict())
+    with pytest.raises(SSLCoreError, match="backbone resnet18 does not match --backbone vgg"):
+        initialise(NetConfig("metric", image_size=32), path)

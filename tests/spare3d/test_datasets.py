@@ -1,0 +1,28 @@
+import torch
+
+from spare3d.datasets import DrawingSet, to_device
+
+
+def test_item_shapes_per_kind(data_root):
+    expected = {
+        "t2i": {"views": (3, 16, 16), "candidates": (4, 16, 16), "label": ()},
+        "p2i": {"views": (3, 16, 16), "candidates": (4, 16, 16), "label": (), "pose": ()},
+        "i2p": {"views": (3, 16, 16), "iso": (16, 16), "label": ()},
+        "pairs": {"views": (2, 3, 16, 16), "iso": (2, 16, 16)},
+        "poses": {"views": (3, 16, 16), "iso": (16, 16), "label": ()},
+    }
+    for kind, shapes in expected.items():
+        dataset = DrawingSet.open(data_root, kind, "valid", 16)
+        item = dataset[5]
+        assert {k: tuple(v.shape) for k, v in item.items()} == shapes
+        assert item["views"].dtype == torch.uint8
+    poses = DrawingSet.open(data_root, "poses", "valid", 16, limit=3)
+    assert len(poses) == 3 * 8
+    assert [int(poses[i]["label"]) for i in range(8, 16)] == list(range(8))
+
+
+def test_to_device_inverts_ink():
+    batch = {"views": torch.tensor([[0, 255]], dtype=torch.uint8), "label": torch.tensor([2])}
+    out = to_device(batch, torch.device("cpu"))
+    assert out["views"].tolist() == [[1.0, 0.0]]
+    assert out["label"].dtype == torch.int64

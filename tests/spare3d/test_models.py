@@ -1,0 +1,96 @@
+import pytest
+import torch
+
+from spare3d.models import DEFAULT_MODEL, MODELS, NetConfig, build_model
+from spare3d.models.encoders import VGGEncoder, vgg_blocks
+
+CASES = [
+    ("view-comparison", "t2i"),
+    ("pose", "i2p"),
+    ("pose", "p2i"),
+    ("early-fusion", "t2i"),
+    ("early-fusion", "p2i"),
+    ("metric", "t2i"),
+    ("metric", "p2i"),
+    ("i2p-classifier", "i2p"),
+]
+
+
+def _batch(b: int = 3, size: int = 32) -> dict[str, torch.Tensor]:
+    g = torch.Generator().manual_seed(0)
+    return {
+        "views": torch.rand(b, 3, size, size, generator=g),
+        "candidates": torch.rand(b, 4, size, size, generator=g),
+        "iso": torch.rand(b, size, size, generator=g),
+        "pose": torch.tensor([0, 4, 7])[:b],
+        "label": torch.tensor([1, 3, 0])[:b],
+    }
+
+
+def _net(model: str, task: str, **kw) -> torch.nn.Module:
+    torch.manual_seed(0)
+    return build_model(NetConfig(model, task=task, width=16, image_size=32, hidden=32, **kw)).eval()
+
+
+@pytest.mark.parametrize("model,task", CASES)
+def test_scores_shape_and_loss(model, task):
+    net = _net(model, task)
+    batch = _batch()
+    scores = net.score(task, batch)
+    assert scores.shape == (3, 4)
+    loss = net.task_loss(task, scores, batch["label"])
+    assert loss.ndim == 0 and torch.isfinite(loss)
+
+
+@pytest.mark.parametrize("model,task", [c for c in CASES if c[1] != "i2p"])
+def test_permuting_candidates_permutes_scores(model, task):
+    net = _net(model, task)
+    batch = _batch()
+    perm = torch.tensor([2, 0, 3, 1])
+    with torch.no_grad():
+        scores = net.score(task, batch)
+        permuted = net.score(task, {**batch, "candidates": batch["candidates"][:, perm]})
+    torch.testing.assert_close(permuted, scores[:, perm], rtol=1e-4, atol=1e-5)
+
+
+def test_pose_scores_pick_the_right_logits():
+    net = _net("pose", "i2p", shared=False)
+    batch = _batch()
+    with torch.no_grad():
+        logits = net(batch["views"], batch["iso"])
+        assert logits.shape == (3, 8)
+        torch.testing.assert_close(net.score("i2p", batch), logits[:, [0, 1, 4, 5]])
+        per_candidate = net(batch["views"], batch["candidates"])
+        assert per_candidate.shape == (3, 4, 8)
+        expected = torch.stack([per_candidate[i, :, int(k)] for i, k in enumerate(batch["pose"])])
+        torch.testing.assert_close(net.score("p2i", batch), expected)
+
+
+def test_pretext_steps():
+    vc = _net("view-comparison", "t2i")
+    loss, ok = vc.pretext_step({"views": torch.rand(2, 2, 3, 32, 32), "iso": torch.rand(2, 2, 32, 32)})
+    assert ok.shape == (8,) and torch.isfinite(loss)
+    pose = build_model(NetConfig("pose", task="i2p", width=16, image_size=32, hidden=32, n_poses=20))
+    batch = {"views": torch.rand(2, 3, 32, 32), "iso": torch.rand(2, 32, 32), "label": torch.tensor([0, 19])}
+    loss, ok = pose.pretext_step(batch)
+    assert ok.shape == (2,) and torch.isfinite(loss)
+
+
+def test_separate_encoders_and_sslcore_backbone():
+    assert len(_net("view-comparison", "t2i", shared=False).encoders()) == 4
+    assert len(_net("view-comparison", "t2i").encoders()) == 1
+    net = build_model(NetConfig("view-comparison", backbone="resnet18", image_size=32, hidden=16)).eval()
+    with torch.no_grad():
+        assert net.score("t2i", _batch(2)).shape == (2, 4)
+
+
+def test_vgg_encoder_flattens_without_pooling():
+    assert [vgg_blocks(s) for s in (16, 32, 64, 128, 200)] == [2, 3, 4, 5, 5]
+    encoder = VGGEncoder(1, 32, 64)
+    assert encoder(torch.rand(2, 1, 64, 64)).shape == (2, encoder.feature_dim) == (2, 32 * 4 * 4)
+
+
+def test_defaults_and_mismatch():
+    assert all(model in MODELS for model in DEFAULT_MODEL.values())
+    with pytest.raises(ValueError, match="model i2p-classifier answers i2p, not t2i"):
+        build_model(NetConfig("i2p-classifier", task="t2i"))
