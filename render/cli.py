@@ -126,7 +126,7 @@ def views(
             raise CommandError(f"{model}: no model could be rendered")
         return
     try:
-        result = render_file(model, views, method, None, margin, time_limit)
+        result = render_file(model, views, method, None, margin, time_limit, hidden != "off")
     except ModelError as exc:
         raise CommandError(str(exc)) from None
     paths = write_views(result, out_dir, model.stem, **drawing)
@@ -137,5 +137,5 @@ def views(
 # it uses CommandError from this one.
 from render import dataset_cli  # noqa: E402
 
-for _command in (dataset_cli.csg,):
+for _command in (dataset_cli.csg, dataset_cli.dataset):
     main.add_command(_command)

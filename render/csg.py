@@ -151,12 +151,15 @@ def solids(shape: TopoDS_Shape) -> list[TopoDS_Shape]:
     return out
 
 
-def single_solid(shape: TopoDS_Shape) -> TopoDS_Shape | None:
-    """The shape's only solid if it has exactly one, valid, with positive volume; else None."""
+def single_solid(shape: TopoDS_Shape) -> tuple[TopoDS_Shape, float] | None:
+    """The shape's only solid and its volume if it has exactly one, valid, with positive volume; else None."""
     found = solids(shape)
-    if len(found) != 1 or volume(found[0]) <= 0 or not BRepCheck_Analyzer(found[0]).IsValid():
+    if len(found) != 1:
         return None
-    return found[0]
+    v = volume(found[0])
+    if v <= 0 or not BRepCheck_Analyzer(found[0]).IsValid():
+        return None
+    return found[0], v
 
 
 def boolean(shape: TopoDS_Shape, tool: TopoDS_Shape, op: str) -> TopoDS_Shape | None:
@@ -173,13 +176,16 @@ def boolean(shape: TopoDS_Shape, tool: TopoDS_Shape, op: str) -> TopoDS_Shape | 
     return unify.Shape()
 
 
-def subtract(shape: TopoDS_Shape, primitive: Primitive) -> TopoDS_Shape | None:
+def subtract(
+    shape: TopoDS_Shape, primitive: Primitive, shape_volume: float | None = None
+) -> TopoDS_Shape | None:
     """`shape` minus the primitive if that is one valid solid that lost volume, else None."""
     result = boolean(shape, primitive.shape(), "cut")
-    result = None if result is None else single_solid(result)
-    if result is None or volume(result) >= (1 - MIN_VOLUME_CHANGE) * volume(shape):
+    checked = None if result is None else single_solid(result)
+    shape_volume = volume(shape) if shape_volume is None else shape_volume
+    if checked is None or checked[1] >= (1 - MIN_VOLUME_CHANGE) * shape_volume:
         return None
-    return result
+    return checked[0]
 
 
 @dataclass(frozen=True)
@@ -197,15 +203,16 @@ class CsgModel:
 def _build(rng: np.random.Generator, n: int) -> CsgModel | None:
     base = random_primitive(rng)
     shape = base.shape()
+    current = volume(shape)
     steps: list[tuple[str, Primitive]] = [("base", base)]
     for _ in range(n - 1):
         for _ in range(STEP_TRIES):
             primitive = random_primitive(rng)
             op = "union" if rng.random() < UNION_PROBABILITY else "cut"
             result = boolean(shape, primitive.shape(), op)
-            result = None if result is None else single_solid(result)
-            if result is not None and abs(volume(result) - volume(shape)) > MIN_VOLUME_CHANGE * volume(shape):
-                shape = result
+            checked = None if result is None else single_solid(result)
+            if checked is not None and abs(checked[1] - current) > MIN_VOLUME_CHANGE * current:
+                shape, current = checked
                 steps.append((op, primitive))
                 break
         else:

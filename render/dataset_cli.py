@@ -1,4 +1,4 @@
-"""The data-making commands of `render`: `csg` (procedural STEP models)."""
+"""The data-making commands of `render`: `csg` (procedural STEP models), `dataset`, `pack`, `check`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,18 @@ from tqdm import tqdm
 
 from render.cli import CommandError
 from render.csg import CsgError, csg_model, parse_primitive_range, write_step
+from render.dataset import (
+    DEFAULT_TIME_LIMIT,
+    MANIFEST_FILE,
+    METHODS,
+    DatasetConfig,
+    DatasetError,
+    build_dataset,
+    parse_shard,
+    parse_split,
+)
+from render.drawing import HIDDEN_STYLES
+from render.layout import TASKS
 from render.views import write_atomic
 
 CSG_INDEX = "csg.json"
@@ -75,3 +87,95 @@ def csg(count: int, out_dir: Path, seed: int, primitives: tuple[int, int]) -> No
     click.echo(f"{len(counts)} models in {out_dir}, {len(failures)} failed")
     if failures:
         raise SystemExit(1)
+
+
+def _parsed(parse):
+    def callback(ctx: click.Context, param: click.Parameter, value: str | None):
+        if value is None:
+            return None
+        try:
+            return parse(value)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+
+    return callback
+
+
+@click.command()
+@click.option("--task", required=True, type=click.Choice(TASKS), help="Question set or pretext set.")
+@click.option("--models", "models_dir", type=click.Path(path_type=Path), help="Folder of model files.")
+@click.option("--csg", "csg_count", type=click.IntRange(1), help="Generate N CSG models instead.")
+@click.option("--primitives", default="3-8", show_default=True, callback=_primitives, help="CSG range A-B.")
+@click.option("-o", "--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Output folder.")
+@click.option(
+    "--size", default=200, show_default=True, type=click.IntRange(16, 4096), help="Image side (px)."
+)
+@click.option("--line-width", default=1.5, show_default=True, type=click.FloatRange(0.25, 64), help="Pixels.")
+@click.option(
+    "--hidden", default="red", show_default=True, type=click.Choice(HIDDEN_STYLES), help="Hidden lines (SPARE3D: red)."
+)
+@click.option(
+    "--split", default="0.8,0.1,0.1", show_default=True, callback=_parsed(parse_split), help="Fractions."
+)
+@click.option("--seed", default=0, show_default=True, type=int, help="Random seed.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1), help="Worker processes.")
+@click.option("--shard", default="0/1", show_default=True, callback=_parsed(parse_shard), help="Part I/N.")
+@click.option(
+    "--time-limit",
+    default=DEFAULT_TIME_LIMIT,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Seconds per model (per attempt: exact, then the polygonal fallback under auto).",
+)
+@click.option("--method", default="auto", show_default=True, type=click.Choice(METHODS), help="Line route.")
+@click.option("--extra-poses", is_flag=True, help="poses task: also poses 9-20.")
+@click.option(
+    "--max-models", type=click.IntRange(1), help="Stop after building this many models (rerun resumes)."
+)
+def dataset(
+    task: str,
+    models_dir: Path | None,
+    csg_count: int | None,
+    primitives: tuple[int, int],
+    out_dir: Path,
+    size: int,
+    line_width: float,
+    hidden: str,
+    split: tuple[float, float, float],
+    seed: int,
+    workers: int,
+    shard: tuple[int, int],
+    time_limit: float,
+    method: str,
+    extra_poses: bool,
+    max_models: int | None,
+) -> None:
+    """Build a SPARE3D-layout question set (t2i, i2p, p2i) or pretext set (pairs, poses) in OUT.
+
+    Resumable: rerun the same command to continue after a kill or Ctrl-C. Shards built into the same
+    OUT make up the full set.
+    """
+    try:
+        config = DatasetConfig(
+            task=task,
+            seed=seed,
+            csg=csg_count,
+            primitives=primitives,
+            models=str(models_dir) if models_dir is not None else None,
+            size=size,
+            line_width=line_width,
+            hidden=hidden,
+            split=split,
+            method=method,
+            extra_poses=extra_poses,
+        )
+        report = build_dataset(config, out_dir, workers, shard, time_limit, max_models)
+    except DatasetError as exc:
+        raise CommandError(str(exc)) from None
+    except KeyboardInterrupt:
+        click.echo(f"interrupted; rerun the same command to resume ({out_dir})", err=True)
+        raise SystemExit(130) from None
+    click.echo(
+        f"{task}: built {report.built}, filtered {report.filtered}, failed {report.failed}, "
+        f"already done {report.skipped}; see {out_dir / MANIFEST_FILE}"
+    )
