@@ -10,7 +10,7 @@ warm-up 10% of the epochs, at most 10 (SimCLR uses 10 epochs). The learning rate
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 METHODS = ("simclr", "clsa", "disco")
@@ -59,7 +59,6 @@ class PretrainConfig:
     max_steps: int | None = None
     log_every: int = 10
     tensorboard: bool = True
-    extra: dict = field(default_factory=dict)
 
     def resolved(self, channels: int) -> PretrainConfig:
         """A copy with every ``None`` default replaced by its method/data-dependent value."""

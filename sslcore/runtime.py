@@ -13,7 +13,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import ParamSpec, TypeVar
 
 import torch
 from torch import nn
@@ -21,6 +22,8 @@ from torch import nn
 from sslcore.errors import SSLCoreError
 
 PRECISIONS = ("auto", "bf16", "fp32")
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def pick_device(name: str = "auto") -> torch.device:
@@ -57,6 +60,17 @@ def autocast(device: torch.device, precision: str = "auto") -> Iterator[None]:
     """bf16 autocast on ``device`` when ``use_bf16`` says so; a no-op context otherwise."""
     with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16(device, precision)):
         yield
+
+
+def full_precision(fn: Callable[P, R]) -> Callable[P, R]:
+    """Run ``fn`` with autocast off (losses compute in fp32 inside a bf16 forward)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with torch.autocast("cpu", enabled=False), torch.autocast("cuda", enabled=False):
+            return fn(*args, **kwargs)
+
+    return wrapper
 
 
 def channels_last(module: nn.Module) -> nn.Module:
