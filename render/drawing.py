@@ -18,7 +18,7 @@ from render.cameras import Camera
 
 HiddenStyle = Literal["off", "dashed", "red"]
 HIDDEN_STYLES: tuple[str, ...] = ("off", "dashed", "red")
-SUPERSAMPLE = 8
+SUPERSAMPLE = 4
 DEFAULT_MARGIN = 1.7
 
 
@@ -78,26 +78,38 @@ def dash(polyline: np.ndarray, period: float, duty: float = 0.6) -> list[np.ndar
 
 
 def _pixel_polylines(lines: list[np.ndarray], frame: Frame, cam: Camera, size: int) -> list[np.ndarray]:
-    return [frame.to_pixels(p, cam, size) for p in lines if len(p) >= 2]
+    lines = [p for p in lines if len(p) >= 2]
+    if not lines:
+        return []
+    px = frame.to_pixels(np.concatenate(lines), cam, size)  # one mapping for all polylines
+    return np.split(px, np.cumsum([len(p) for p in lines[:-1]]))
 
 
-def _stroke(line_width: float) -> int:
-    """cv2 thickness for `line_width` output pixels.
-
-    cv2 draws thickness t >= 2 as 2 ceil(t / 2) + 1 pixels, always odd: aim at the odd width nearest
-    line_width x SUPERSAMPLE (error <= 1 / SUPERSAMPLE output pixels) and ask for one less.
-    """
-    width = max(1, 2 * round((line_width * SUPERSAMPLE - 1) / 2) + 1)
+def _cv2_thickness(width: int) -> int:
+    """cv2 draws thickness t >= 2 as 2 ceil(t / 2) + 1 pixels: the t that draws an odd `width`."""
     return 1 if width == 1 else width - 1
 
 
-def _coverage(polylines: list[np.ndarray], size: int, thickness: int) -> np.ndarray:
-    """(size, size) float ink coverage in [0, 1] of polylines (pixel coordinates) drawn supersampled."""
+def _coverage(polylines: list[np.ndarray], size: int, line_width: float) -> np.ndarray:
+    """(size, size) float ink coverage in [0, 1] of polylines (pixel coordinates), `line_width` px wide.
+
+    cv2 strokes are an odd number of pixels wide, so a width w (supersampled pixels) between odd
+    widths lo and lo + 2 is drawn as lo at full ink over lo + 2 at ink (w - lo) / 2: across the line
+    the ink adds up to w exactly; then the canvas is area-averaged down.
+    """
     s = SUPERSAMPLE
     canvas = np.zeros((size * s, size * s), np.uint8)
     if polylines:
         pts = [np.round(p * s).astype(np.int32) for p in polylines]
-        cv2.polylines(canvas, pts, False, 255, thickness, cv2.LINE_8)
+        width = line_width * s
+        if width <= 1:
+            cv2.polylines(canvas, pts, False, round(255 * width), 1, cv2.LINE_8)
+        else:
+            lo = int(width) if int(width) % 2 else int(width) - 1
+            frac = (width - lo) / 2
+            if frac > 0:
+                cv2.polylines(canvas, pts, False, round(255 * frac), _cv2_thickness(lo + 2), cv2.LINE_8)
+            cv2.polylines(canvas, pts, False, 255, _cv2_thickness(lo), cv2.LINE_8)
     return cv2.resize(canvas, (size, size), interpolation=cv2.INTER_AREA).astype(np.float32) / 255
 
 
@@ -120,15 +132,15 @@ def rasterize(
     if hidden != "off" and lines.hidden:
         px = _pixel_polylines(lines.hidden, frame, cam, size)
         if hidden == "red":
-            ink, color = _coverage(px, size, _stroke(line_width / 2)), (255.0, 0.0, 0.0)
+            ink, color = _coverage(px, size, line_width / 2), (255.0, 0.0, 0.0)
         else:
             period = max(4.0, 4 * line_width)
             ink, color = (
-                _coverage([d for p in px for d in dash(p, period)], size, _stroke(line_width)),
+                _coverage([d for p in px for d in dash(p, period)], size, line_width),
                 (0.0,) * 3,
             )
         image += ink[..., None] * (np.array(color, np.float32) - image)
-    ink = _coverage(_pixel_polylines(lines.visible, frame, cam, size), size, _stroke(line_width))
+    ink = _coverage(_pixel_polylines(lines.visible, frame, cam, size), size, line_width)
     image *= 1 - ink[..., None]
     return np.round(image).astype(np.uint8)
 

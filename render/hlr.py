@@ -23,8 +23,8 @@ from OCP.GCPnts import GCPnts_TangentialDeflection
 from OCP.gp import gp_Ax2, gp_Dir, gp_Pnt
 from OCP.HLRAlgo import HLRAlgo_Projector
 from OCP.HLRBRep import HLRBRep_Algo, HLRBRep_HLRToShape, HLRBRep_PolyAlgo, HLRBRep_PolyHLRToShape
-from OCP.TopAbs import TopAbs_EDGE, TopAbs_VERTEX
-from OCP.TopExp import TopExp_Explorer
+from OCP.TopAbs import TopAbs_EDGE
+from OCP.TopExp import TopExp, TopExp_Explorer
 from OCP.TopoDS import TopoDS, TopoDS_Shape
 
 from render.brep import model_frame
@@ -34,8 +34,8 @@ from render.drawing import ViewLines
 DEFLECTION_RATIO = 1.2e-3
 ANGULAR_DEFLECTION = 0.2
 # Triangulation for polygonal HLR: chord error relative to the frame side, and angle between normals.
-MESH_RATIO = 1e-3
-MESH_ANGLE = 0.2
+MESH_RATIO = 2e-3  # 0.4 px at 200 px
+MESH_ANGLE = 0.3
 
 
 def projector(cam: Camera) -> HLRAlgo_Projector:
@@ -76,15 +76,12 @@ def _segments(compounds: Iterable[TopoDS_Shape]) -> list[np.ndarray]:
     """Polygonal HLR compounds hold one straight edge per segment: read their end points, chain them."""
     ends = []
     for edge in _edges(compounds):
-        explorer = TopExp_Explorer(edge, TopAbs_VERTEX)
-        pts = []
-        while explorer.More():
-            p = BRep_Tool.Pnt_s(TopoDS.Vertex(explorer.Current()))
-            pts.append((p.X(), p.Y()))
-            explorer.Next()
-        if len(pts) == 2:
-            ends.append(pts)
-    return chain(np.array(ends).reshape(-1, 2, 2), tol=1e-9 * max(1.0, float(np.abs(ends).max(initial=0))))
+        p, q = BRep_Tool.Pnt_s(TopExp.FirstVertex_s(edge)), BRep_Tool.Pnt_s(TopExp.LastVertex_s(edge))
+        ends.append(((p.X(), p.Y()), (q.X(), q.Y())))
+    if not ends:
+        return []
+    segments = np.array(ends)
+    return chain(segments, tol=1e-9 * max(1.0, float(np.abs(segments).max())))
 
 
 def chain(segments: np.ndarray, tol: float = 1e-9) -> list[np.ndarray]:
@@ -120,24 +117,27 @@ def _near(p: list[float], q: list[float], tol: float) -> bool:
     return abs(p[0] - q[0]) <= tol and abs(p[1] - q[1]) <= tol
 
 
-def _sharp_and_outline(to_shape: HLRBRep_HLRToShape | HLRBRep_PolyHLRToShape) -> tuple[list, list]:
+def _sharp_and_outline(
+    to_shape: HLRBRep_HLRToShape | HLRBRep_PolyHLRToShape, hidden: bool
+) -> tuple[list[TopoDS_Shape], list[TopoDS_Shape]]:
     visible = [to_shape.VCompound(), to_shape.OutLineVCompound()]
-    hidden = [to_shape.HCompound(), to_shape.OutLineHCompound()]
-    return visible, hidden
+    return visible, [to_shape.HCompound(), to_shape.OutLineHCompound()] if hidden else []
 
 
-def exact_hlr(shape: TopoDS_Shape, cam: Camera, deflection: float | None = None) -> ViewLines:
+def exact_hlr(
+    shape: TopoDS_Shape, cam: Camera, deflection: float | None = None, hidden: bool = True
+) -> ViewLines:
     """Exact hidden-line removal of one view (may take minutes on threads: run it under a time limit)."""
-    return exact_hlr_views(shape, [cam], deflection)[cam.key]
+    return exact_hlr_views(shape, [cam], deflection, hidden)[cam.key]
 
 
 def exact_hlr_views(
-    shape: TopoDS_Shape, cams: Sequence[Camera], deflection: float | None = None
+    shape: TopoDS_Shape, cams: Sequence[Camera], deflection: float | None = None, hidden: bool = True
 ) -> dict[str, ViewLines]:
-    """Exact HLR of several views of one shape.
+    """Exact HLR of several views of one shape (hidden=False leaves hidden lines out, saving time).
 
     Each view gets a fresh HLRBRep_Algo: re-projecting a used one (Projector + Update) keeps edge
-    statuses of the previous view and returns wrong visibility (checked on a box in OCCT 7.8/8.0).
+    statuses of the previous view and returns wrong visibility (checked on a box in OCCT 8.0).
     """
     deflection = default_deflection(shape) if deflection is None else deflection
     out = {}
@@ -147,8 +147,8 @@ def exact_hlr_views(
         algo.Projector(projector(cam))
         algo.Update()
         algo.Hide()
-        visible, hidden = _sharp_and_outline(HLRBRep_HLRToShape(algo))
-        out[cam.key] = ViewLines(discretize(visible, deflection), discretize(hidden, deflection))
+        visible, hid = _sharp_and_outline(HLRBRep_HLRToShape(algo), hidden)
+        out[cam.key] = ViewLines(discretize(visible, deflection), discretize(hid, deflection))
     return out
 
 
@@ -158,13 +158,15 @@ def triangulate(shape: TopoDS_Shape, deflection: float | None = None) -> None:
     BRepMesh_IncrementalMesh(shape, deflection, False, MESH_ANGLE, False)
 
 
-def poly_hlr(shape: TopoDS_Shape, cam: Camera, mesh_deflection: float | None = None) -> ViewLines:
+def poly_hlr(
+    shape: TopoDS_Shape, cam: Camera, mesh_deflection: float | None = None, hidden: bool = True
+) -> ViewLines:
     """Polygonal hidden-line removal of one view on the shape's triangulation (fast on any shape)."""
-    return poly_hlr_views(shape, [cam], mesh_deflection)[cam.key]
+    return poly_hlr_views(shape, [cam], mesh_deflection, hidden)[cam.key]
 
 
 def poly_hlr_views(
-    shape: TopoDS_Shape, cams: Sequence[Camera], mesh_deflection: float | None = None
+    shape: TopoDS_Shape, cams: Sequence[Camera], mesh_deflection: float | None = None, hidden: bool = True
 ) -> dict[str, ViewLines]:
     """Polygonal HLR of several views; the triangulation and the HLRBRep_PolyAlgo are built once."""
     triangulate(shape, mesh_deflection)
@@ -175,6 +177,6 @@ def poly_hlr_views(
         algo.Update()
         to_shape = HLRBRep_PolyHLRToShape()
         to_shape.Update(algo)
-        visible, hidden = _sharp_and_outline(to_shape)
-        out[cam.key] = ViewLines(_segments(visible), _segments(hidden))
+        visible, hid = _sharp_and_outline(to_shape, hidden)
+        out[cam.key] = ViewLines(_segments(visible), _segments(hid))
     return out

@@ -58,17 +58,19 @@ def render_shape(
     views: Sequence[str] = DEFAULT_VIEWS,
     method: str = "exact",
     frame: Frame | None = None,
+    hidden: bool = True,
 ) -> dict[str, ViewLines]:
     """Polylines of each view of a B-rep shape in this process ('exact', 'poly' or 'mesh'; no time limit).
 
     Discretization tolerances are relative to the frame side, i.e. fixed in pixels at a given size.
+    hidden=False may leave the hidden lines out (the HLR routes skip them, which saves time).
     """
     frame = frame or model_frame(shape)
     cams = [camera(key) for key in views]
     if method == "exact":
-        return exact_hlr_views(shape, cams, DEFLECTION_RATIO * frame.side)
+        return exact_hlr_views(shape, cams, DEFLECTION_RATIO * frame.side, hidden)
     if method == "poly":
-        return poly_hlr_views(shape, cams, MESH_RATIO * frame.side)
+        return poly_hlr_views(shape, cams, MESH_RATIO * frame.side, hidden)
     if method == "mesh":
         from render.tessellate import brep_mesh_lines
 
@@ -84,6 +86,21 @@ def _render_mesh_file(path: Path, views: Sequence[str], frame: Frame | None, mar
     return mesh_views(mesh, [camera(key) for key in views]), frame
 
 
+def _exact_with_fallback(
+    shape: TopoDS_Shape, views: Sequence[str], frame: Frame, time_limit: float | None, hidden: bool
+) -> tuple[dict[str, ViewLines], str]:
+    """Exact HLR in a worker under the time limit; polygonal HLR when it runs out or fails."""
+    try:
+        return call_with_time_limit(
+            render_shape, shape, views, "exact", frame, hidden, time_limit=time_limit
+        ), "exact"
+    except TimeoutError:
+        reason = f"after {time_limit:g}s"
+    except Exception as exc:  # exact HLR failed or crashed in native code: polygonal HLR still works
+        reason = f"exact failed: {exc}"
+    return render_shape(shape, views, "poly", frame, hidden), f"poly (fallback {reason})"
+
+
 def render_file(
     path: str | Path,
     views: Sequence[str] = DEFAULT_VIEWS,
@@ -91,11 +108,13 @@ def render_file(
     frame: Frame | None = None,
     margin: float = DEFAULT_MARGIN,
     time_limit: float | None = DEFAULT_TIME_LIMIT,
+    hidden: bool = True,
 ) -> RenderResult:
     """Render one model file; raises ModelError (one line: file and problem) when it cannot be drawn.
 
     `time_limit` bounds exact HLR (methods exact and auto) in seconds; past it, or when exact HLR fails,
     the model is drawn with polygonal HLR and `method` reads e.g. 'poly (fallback after 20s)'.
+    hidden=False lets the B-rep routes skip hidden lines.
     """
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; expected one of {', '.join(METHODS)}")
@@ -110,22 +129,9 @@ def render_file(
         frame = frame or model_frame(shape, margin)
         used = "exact" if method == "auto" else method
         if used == "exact":
-            try:
-                lines = call_with_time_limit(
-                    render_shape, shape, views, "exact", frame, time_limit=time_limit
-                )
-            except TimeoutError:
-                lines, used = (
-                    render_shape(shape, views, "poly", frame),
-                    f"poly (fallback after {time_limit:g}s)",
-                )
-            except Exception as exc:  # exact HLR failed or crashed in native code: polygonal HLR still works
-                lines, used = (
-                    render_shape(shape, views, "poly", frame),
-                    f"poly (fallback: exact failed: {exc})",
-                )
+            lines, used = _exact_with_fallback(shape, views, frame, time_limit, hidden)
         else:
-            lines = render_shape(shape, views, used, frame)
+            lines = render_shape(shape, views, used, frame, hidden)
     else:
         expected = ", ".join(MODEL_SUFFIXES)
         raise ModelError(path, f"unknown extension {path.suffix!r}; expected one of {expected}")
@@ -217,6 +223,7 @@ def _render_and_write(
             options["frame"],
             options["margin"],
             options["time_limit"],
+            options["hidden"] != "off",
         )
         target = out_dir / stem
         write_views(

@@ -1,0 +1,199 @@
+"""Benchmark `render views`: views per second per method and worker count against a SPARE3D-style pipeline.
+
+Datasets: N generated CSG solids (render.csg.random_csg, written as STEP) and the B-rep parts of
+../shared/realcad (the threaded screw excluded: exact HLR takes minutes per view on it).
+Pipelines, each reading the STEP/BREP files and writing one 200 px PNG per view, timed end to end:
+- reference: in the style of the original SPARE3D generator: per view exact HLR (tangential deflection
+  0.04 model units) -> one SVG file written to disk -> CairoSVG rasterizes it to a PNG;
+- exact / poly / mesh / auto: this project's `render_folder` with that method (exact runs under the per-model
+  time limit with the polygonal fallback).
+Each pipeline runs over the same files with a process pool of 1, 2, ... workers. Quality: visible-line
+pixel IoU (1-px dilation) of each method's PNGs against the exact method's PNGs, per view.
+
+    python bench/render_views.py --models 20            # quick run (< 2 minutes on 2 cores)
+    python bench/render_views.py --models 200 --workers 1,2
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import click
+import cv2
+import numpy as np
+
+from render.brep import BREP_FILE_SUFFIXES, load_shape, model_frame
+from render.cameras import DEFAULT_VIEWS, camera
+from render.drawing import line_iou, to_svg
+from render.hlr import exact_hlr
+from render.timelimit import process_context
+from render.views import DEFAULT_TIME_LIMIT, find_models, output_stems, render_folder
+
+REALCAD = Path(__file__).resolve().parents[1].parent / "shared" / "realcad"
+SCREW = "M6-1x12-countersunk-screw.step"
+REFERENCE_DEFLECTION = 0.04
+SIZE = 200
+LINE_WIDTH = 1.5
+
+
+def make_csg(folder: Path, n: int, seed: int, primitives: tuple[int, int]) -> None:
+    """Write n CSG solids as STEP files csg_0000.step ... (model i from seed + i)."""
+    from render.csg import random_csg, write_step
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        write_step(random_csg(np.random.default_rng(seed + i), primitives), folder / f"csg_{i:04d}.step")
+
+
+def link_realcad(folder: Path) -> None:
+    """Symbolic links to the B-rep parts of ../shared/realcad, the threaded screw excluded."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for part in sorted(REALCAD.rglob("*")):
+        if part.suffix.lower() in BREP_FILE_SUFFIXES and part.name != SCREW:
+            (folder / f"{part.parent.name}_{part.name}").symlink_to(part)
+
+
+def reference_model(path: Path, out_dir: Path, stem: str) -> None:
+    """The SPARE3D generator's route for one model: exact HLR, an SVG file per view, CairoSVG to PNG."""
+    import cairosvg
+
+    shape = load_shape(path)
+    frame = model_frame(shape)
+    for key in DEFAULT_VIEWS:
+        cam = camera(key)
+        lines = exact_hlr(shape, cam, REFERENCE_DEFLECTION)
+        svg = out_dir / f"{stem}_{key}.svg"
+        svg.write_text(to_svg(lines, cam, frame, SIZE, LINE_WIDTH))
+        cairosvg.svg2png(url=str(svg), write_to=str(out_dir / f"{stem}_{key}.png"), output_width=SIZE)
+
+
+def _reference_task(args: tuple[Path, Path, str]) -> None:
+    reference_model(*args)
+
+
+def run_reference(folder: Path, out_dir: Path, workers: int) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    models = find_models(folder)
+    stems = output_stems(models, folder)
+    tasks = [(m, out_dir, stems[m]) for m in models]
+    if workers == 1:
+        for task in tasks:
+            _reference_task(task)
+        return
+    with ProcessPoolExecutor(workers, mp_context=process_context()) as pool:
+        list(pool.map(_reference_task, tasks))
+
+
+def timed(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def view_ious(out_dir: Path, exact_dir: Path) -> np.ndarray:
+    """Visible-line IoU (1-px dilation) of every PNG in out_dir against the same file in exact_dir."""
+    ious = []
+    for png in sorted(exact_dir.glob("*.png")):
+        other = out_dir / png.name
+        ious.append(line_iou(cv2.imread(str(png)), cv2.imread(str(other))) if other.is_file() else 0.0)
+    return np.array(ious)
+
+
+def bench_dataset(
+    name: str, folder: Path, work: Path, methods: Sequence[str], workers: Sequence[int], time_limit: float
+) -> list[dict]:
+    n_views = len(find_models(folder)) * len(DEFAULT_VIEWS)
+    rows = []
+    for w in workers:
+        ref_s = timed(lambda w=w: run_reference(folder, work / f"{name}_reference_w{w}", w))
+        rows.append(
+            dict(dataset=name, pipeline="reference", workers=w, seconds=ref_s, views=n_views, ref=ref_s)
+        )
+        for method in methods:
+            out = work / f"{name}_{method}_w{w}"
+            report: dict = {}
+
+            def run(method: str = method, out: Path = out, w: int = w, report: dict = report) -> None:
+                report["r"] = render_folder(
+                    folder, out, DEFAULT_VIEWS, method, size=SIZE, line_width=LINE_WIDTH,
+                    time_limit=time_limit, workers=w, progress=False,
+                )  # fmt: skip
+
+            seconds = timed(run)
+            r = report["r"]
+            fallbacks = sum("fallback" in m for m in r.methods.values())
+            rows.append(
+                dict(dataset=name, pipeline=method, workers=w, seconds=seconds, views=n_views, ref=ref_s,
+                     fallbacks=fallbacks, failed=len(r.failures), out=out)
+            )  # fmt: skip
+    exact_dirs = {row["workers"]: row["out"] for row in rows if row["pipeline"] == "exact"}
+    for row in rows:
+        if row["pipeline"] != "reference" and row["workers"] in exact_dirs:
+            row["iou"] = view_ious(row["out"], exact_dirs[row["workers"]])
+    return rows
+
+
+def print_table(rows: list[dict]) -> None:
+    head = f"| {'dataset':<8} | {'pipeline':<9} | workers | views/s | x reference | IoU vs exact mean / min |"
+    head += " notes |"
+    print(head)
+    print("|" + "|".join("-" * (len(c)) for c in head.split("|")[1:-1]) + "|")
+    for r in rows:
+        rate = r["views"] / r["seconds"]
+        speedup = r["ref"] / r["seconds"]
+        iou = f"{r['iou'].mean():.3f} / {r['iou'].min():.3f}" if "iou" in r else "-"
+        notes = []
+        if r.get("fallbacks"):
+            notes.append(f"{r['fallbacks']} polygonal fallbacks")
+        if r.get("failed"):
+            notes.append(f"{r['failed']} failed")
+        print(
+            f"| {r['dataset']:<8} | {r['pipeline']:<9} | {r['workers']:>7} | {rate:>7.1f} | {speedup:>11.2f} "
+            f"| {iou:>23} | {', '.join(notes)} |"
+        )
+
+
+@click.command()
+@click.option(
+    "--models", default=20, show_default=True, type=click.IntRange(1), help="CSG models to generate."
+)
+@click.option("--primitives", default="3-8", show_default=True, help="Primitives per CSG model, A-B.")
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--workers", default="1,2", show_default=True, help="Comma-separated worker counts.")
+@click.option("--methods", default="exact,poly,mesh", show_default=True, help="Comma-separated methods.")
+@click.option("--realcad/--no-realcad", default=True, show_default=True, help="Also time ../shared/realcad.")
+@click.option("--time-limit", default=DEFAULT_TIME_LIMIT, show_default=True, type=float)
+def main(
+    models: int, primitives: str, seed: int, workers: str, methods: str, realcad: bool, time_limit: float
+) -> None:
+    from render.csg import parse_primitive_range
+
+    worker_counts = [int(w) for w in workers.split(",")]
+    method_list = [m.strip() for m in methods.split(",")]
+    if "exact" not in method_list:
+        method_list.insert(0, "exact")  # the IoU reference
+    import cairosvg  # noqa: F401  (imported once here, not inside the timed runs or their workers)
+
+    if "mesh" in method_list:
+        import render.mesh  # noqa: F401
+        import render.tessellate  # noqa: F401
+    with tempfile.TemporaryDirectory(prefix="bench_render_") as tmp:
+        work = Path(tmp)
+        start = time.perf_counter()
+        make_csg(work / "csg", models, seed, parse_primitive_range(primitives))
+        print(
+            f"generated {models} CSG models ({primitives} primitives) in {time.perf_counter() - start:.1f} s"
+        )
+        rows = bench_dataset("csg", work / "csg", work, method_list, worker_counts, time_limit)
+        if realcad and REALCAD.is_dir():
+            link_realcad(work / "realcad")
+            rows += bench_dataset("realcad", work / "realcad", work, method_list, worker_counts, time_limit)
+        print_table(rows)
+
+
+if __name__ == "__main__":
+    main()
