@@ -42,6 +42,11 @@ def safe_stem(name: str, max_len: int = 60) -> str:
     return stem or "model"
 
 
+def display_name(name: str) -> str:
+    """The sanitized stem of an uploaded name plus its lower-case extension (for messages)."""
+    return safe_stem(name) + PurePath(name.replace("\\", "/")).suffix.lower()
+
+
 def check_upload(name: str, size: int, max_bytes: int) -> str:
     """The lower-case extension of an acceptable upload; UploadError saying why it is refused."""
     suffix = PurePath(name.replace("\\", "/")).suffix.lower()

@@ -12,6 +12,7 @@ from app.uploads import (
     ALLOWED_EXTENSIONS,
     VIEW_TITLES,
     UploadError,
+    display_name,
     draw,
     drawings_zip,
     render_upload,
@@ -48,12 +49,15 @@ if st.session_state.get("upload_key") != key:
             result = render_upload(
                 upload.getvalue(), upload.name, cfg.work_dir, max_bytes, method, time_limit
             )
-    except (UploadError, ModelError) as exc:
-        st.error(str(exc).replace(str(cfg.work_dir), "<work dir>"))
+    except UploadError as exc:
+        st.error(str(exc))
+        st.stop()
+    except ModelError as exc:  # names the stored copy; show the uploaded name instead
+        st.error(f"{display_name(upload.name)}: {exc.problem}")
         st.stop()
     except Exception as exc:  # any reader can fail on a malformed upload: show it, never a traceback
         first = str(exc).splitlines()[0] if str(exc) else ""
-        st.error(f"{safe_stem(upload.name)}: cannot be rendered ({type(exc).__name__}: {first})")
+        st.error(f"{display_name(upload.name)}: cannot be rendered ({type(exc).__name__}: {first})")
         st.stop()
     st.session_state["upload_key"], st.session_state["upload_result"] = key, result
 result = st.session_state["upload_result"]
