@@ -137,5 +137,5 @@ def views(
 # it uses CommandError from this one.
 from render import dataset_cli  # noqa: E402
 
-for _command in (dataset_cli.csg, dataset_cli.dataset):
+for _command in (dataset_cli.csg, dataset_cli.dataset, dataset_cli.pack, dataset_cli.check):
     main.add_command(_command)

@@ -9,6 +9,7 @@ import click
 import numpy as np
 from tqdm import tqdm
 
+from render.check import check_dataset
 from render.cli import CommandError
 from render.csg import CsgError, csg_model, parse_primitive_range, write_step
 from render.dataset import (
@@ -23,6 +24,7 @@ from render.dataset import (
 )
 from render.drawing import HIDDEN_STYLES
 from render.layout import TASKS
+from render.pack import PACKED_DIR, PackError, pack_dataset
 from render.views import write_atomic
 
 CSG_INDEX = "csg.json"
@@ -112,7 +114,11 @@ def _parsed(parse):
 )
 @click.option("--line-width", default=1.5, show_default=True, type=click.FloatRange(0.25, 64), help="Pixels.")
 @click.option(
-    "--hidden", default="red", show_default=True, type=click.Choice(HIDDEN_STYLES), help="Hidden lines (SPARE3D: red)."
+    "--hidden",
+    default="red",
+    show_default=True,
+    type=click.Choice(HIDDEN_STYLES),
+    help="Hidden lines (SPARE3D: red).",
 )
 @click.option(
     "--split", default="0.8,0.1,0.1", show_default=True, callback=_parsed(parse_split), help="Fractions."
@@ -179,3 +185,30 @@ def dataset(
         f"{task}: built {report.built}, filtered {report.filtered}, failed {report.failed}, "
         f"already done {report.skipped}; see {out_dir / MANIFEST_FILE}"
     )
+
+
+@click.command()
+@click.argument("data", type=click.Path(path_type=Path))
+def pack(data: Path) -> None:
+    """Pack each split of DATA into DATA/packed/<split>/images.npy (uint8, N x H x W) + index.json."""
+    try:
+        counts = pack_dataset(data)
+    except (PackError, ValueError) as exc:
+        raise CommandError(str(exc)) from None
+    except OSError as exc:
+        raise CommandError(f"{exc.filename or data}: {exc.strerror}") from None
+    click.echo(", ".join(f"{split}: {n} images" for split, n in counts.items()) + f" in {data / PACKED_DIR}")
+
+
+@click.command()
+@click.argument("data", type=click.Path(path_type=Path))
+@click.option("--task", type=click.Choice(TASKS), help="Layout to expect (default: recognised per split).")
+@click.option("--size", type=click.IntRange(1), help="Expected image side in pixels.")
+def check(data: Path, task: str | None, size: int | None) -> None:
+    """Validate DATA (a dataset root or a split folder) against the SPARE3D layouts; exit 1 on problems."""
+    problems = check_dataset(data, task, size)
+    for line in problems:
+        click.echo(line)
+    click.echo(f"{data}: {len(problems)} problem(s)" if problems else f"{data}: ok")
+    if problems:
+        raise SystemExit(1)
