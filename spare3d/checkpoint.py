@@ -9,13 +9,16 @@ export's backbone and input channels.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 
+from spare3d.images import SSLCORE_LINE_DRAWING
 from spare3d.models import NetConfig, ReasoningNet, build_model
+from sslcore.augment.pipelines import IMAGENET_MEAN, IMAGENET_STD
 from sslcore.checkpoint import load_checkpoint, read_export, save_checkpoint
 from sslcore.errors import SSLCoreError
 
@@ -93,7 +96,12 @@ def initialise(config: NetConfig, init: str | Path | None) -> tuple[ReasoningNet
         return build_model(config), "scratch"
     path = Path(init)
     if path.suffix == ".safetensors":
-        net = build_model(config)
+        meta, _ = read_export(path)
+        # every encoder then sees images as the export's pretraining did
+        stats = (
+            SSLCORE_LINE_DRAWING if meta.get("line_drawing", True) else (IMAGENET_MEAN[0], IMAGENET_STD[0])
+        )
+        net = build_model(replace(config, input_mean=stats[0], input_std=stats[1]))
         return net, _load_export(net, path)
     state = read_model_checkpoint(path)
     saved = NetConfig.from_dict(state["meta"]["net"])
@@ -102,7 +110,7 @@ def initialise(config: NetConfig, init: str | Path | None) -> tuple[ReasoningNet
         net = build_model(saved)
         net.load_state_dict(state["model"])
         return net, f"all weights of {path}"
-    net = build_model(config)
+    net = build_model(replace(config, input_mean=saved.input_mean, input_std=saved.input_std))
     copied = _copy_matching(net, state["model"])
     if not copied:
         raise SSLCoreError(f"checkpoint {path}: no tensor fits a {config.model} network")

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from spare3d.images import read_gray, to_input
+from spare3d.images import INK, read_gray, to_input
 from spare3d.layout import Question, pose_count, read_split, resolve_split
 
 
@@ -66,10 +66,12 @@ class DrawingSet(Dataset):
         return [q.id for q in self.questions]
 
 
-def to_device(batch: dict[str, torch.Tensor], device: torch.device) -> dict[str, torch.Tensor]:
-    """Move a collated batch to `device`; image tensors (uint8) become float ink maps there."""
+def to_device(
+    batch: dict[str, torch.Tensor], device: torch.device, mean: float = INK[0], std: float = INK[1]
+) -> dict[str, torch.Tensor]:
+    """Move a collated batch to `device`; uint8 images become (x / 255 - mean) / std there."""
     out = {}
     for key, value in batch.items():
         value = value.to(device, non_blocking=True)
-        out[key] = to_input(value) if value.dtype == torch.uint8 else value
+        out[key] = to_input(value, mean, std) if value.dtype == torch.uint8 else value
     return out

@@ -104,7 +104,7 @@ def evaluate(
     loader = DataLoader(dataset, batch_size=batch_size, shuffle=False, num_workers=workers)
     scores, labels = [], []
     for batch in tqdm(loader, desc=f"eval {task} {split}", leave=False, disable=None):
-        batch = to_device(batch, device)
+        batch = to_device(batch, device, net.config.input_mean, net.config.input_std)
         with autocast(device, precision):
             scores.append(net.score(task, batch).float().cpu())
         labels.append(batch["label"].cpu())

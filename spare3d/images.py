@@ -26,9 +26,15 @@ def fit(image: np.ndarray, size: int) -> np.ndarray:
     return cv2.resize(image, (size, size), interpolation=cv2.INTER_AREA)
 
 
-def to_input(images: torch.Tensor) -> torch.Tensor:
-    """uint8 drawings (black lines on white) -> float ink maps 1 - x / 255 (lines 1, background 0).
+INK: tuple[float, float] = (1.0, -1.0)
+SSLCORE_LINE_DRAWING: tuple[float, float] = (0.5, 0.5)
 
-    Inverting puts the empty background at zero, which is what zero padding in the encoders assumes.
+
+def to_input(images: torch.Tensor, mean: float = INK[0], std: float = INK[1]) -> torch.Tensor:
+    """uint8 drawings (black lines on white) -> (x / 255 - mean) / std.
+
+    The default (mean 1, std -1) gives ink maps 1 - x / 255 (lines 1, background 0): the empty
+    background at zero is what zero padding in the encoders assumes. Encoders taken from an sslcore
+    export use that export's statistics (line-drawing preset: 0.5, 0.5, i.e. background +1, lines -1).
     """
-    return 1.0 - images.float() / 255.0
+    return (images.float() / 255.0 - mean) / std

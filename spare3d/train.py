@@ -60,7 +60,7 @@ def accuracy(objective: Objective, dataset: Dataset, device: torch.device, setti
     correct = total = 0
     for batch in loader:
         with autocast(device, settings.precision):
-            _, ok = objective(to_device(batch, device))
+            _, ok = objective(to_device(batch, device, *objective.net.input_stats))
         correct += int(ok.sum())
         total += ok.numel()
     return correct / max(total, 1)
@@ -120,7 +120,7 @@ def fit(
         progress = tqdm(loader, desc=f"{kind} epoch {epoch + 1}/{settings.epochs}", leave=False, disable=None)
         for batch in progress:
             with autocast(device, settings.precision):
-                loss, ok = trainer(to_device(batch, device))
+                loss, ok = trainer(to_device(batch, device, *net.input_stats))
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()

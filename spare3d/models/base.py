@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass, fields
 import torch
 from torch import nn
 
+from spare3d.images import INK
+
 
 @dataclass
 class NetConfig:
@@ -14,7 +16,8 @@ class NetConfig:
 
     model: registry name; task: the question task a task-specific network is built for (early fusion and
     metric learning condition on the pose for p2i); backbone: `vgg` or an sslcore backbone; width:
-    VGG-style channels; hidden: MLP width (4096 in the 2022 paper); shared: one encoder for all views.
+    VGG-style channels; hidden: MLP width (4096 in the 2022 paper); shared: one encoder for all views;
+    input_mean / input_std: image input (x / 255 - mean) / std (default: ink maps, see spare3d.images).
     """
 
     model: str
@@ -26,6 +29,8 @@ class NetConfig:
     shared: bool = True
     n_poses: int = 8
     margin: float = 1.0
+    input_mean: float = INK[0]
+    input_std: float = INK[1]
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -45,6 +50,10 @@ class ReasoningNet(nn.Module):
     def __init__(self, config: NetConfig) -> None:
         super().__init__()
         self.config = config
+
+    @property
+    def input_stats(self) -> tuple[float, float]:
+        return self.config.input_mean, self.config.input_std
 
     def score(self, task: str, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         raise NotImplementedError

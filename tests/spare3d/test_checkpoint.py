@@ -40,5 +40,6 @@ def test_initialise_from_sslcore_export(tmp_path):
     net, how = initialise(config, path)
     assert how == "simclr backbone into 1 encoder(s)"  # the 1-channel candidate encoder, not the 3-view one
     torch.testing.assert_close(net.candidate_encoder.state_dict(), backbone.state_dict())
+    assert net.input_stats == (0.5, 0.5)  # sslcore's line-drawing input: background +1, lines -1
     with pytest.raises(SSLCoreError, match="backbone resnet18 does not match --backbone vgg"):
         initialise(NetConfig("metric", image_size=32), path)

@@ -26,3 +26,8 @@ def test_to_device_inverts_ink():
     out = to_device(batch, torch.device("cpu"))
     assert out["views"].tolist() == [[1.0, 0.0]]
     assert out["label"].dtype == torch.int64
+
+
+def test_to_device_with_sslcore_statistics():
+    batch = {"iso": torch.tensor([[0, 255]], dtype=torch.uint8)}
+    assert to_device(batch, torch.device("cpu"), 0.5, 0.5)["iso"].tolist() == [[-1.0, 1.0]]
