@@ -122,6 +122,9 @@ def ray_caster(vertices: np.ndarray, faces: np.ndarray) -> Occluded:
     Uses Embree (embreex) when installed, else trimesh's pure-numpy intersector. Coordinates are
     centred and scaled to a unit box first because Embree works in float32.
     """
+    vertices, faces = np.asarray(vertices, dtype=float), np.asarray(faces, dtype=np.int32)
+    if len(faces) == 0:
+        return lambda origins, direction: np.zeros(len(origins), bool)
     center = (vertices.min(axis=0) + vertices.max(axis=0)) / 2
     scale = 1.0 / max(float(np.ptp(vertices, axis=0).max()), np.finfo(float).tiny)
     try:
@@ -140,7 +143,7 @@ def ray_caster(vertices: np.ndarray, faces: np.ndarray) -> Occluded:
         return occluded_numpy
 
     scene = EmbreeScene()
-    TriangleMesh(scene, ((vertices - center) * scale).astype(np.float32), faces.astype(np.int32))
+    TriangleMesh(scene, ((vertices - center) * scale).astype(np.float32), faces)
 
     def occluded_embree(origins: np.ndarray, direction: np.ndarray) -> np.ndarray:
         if len(origins) == 0:
@@ -152,16 +155,59 @@ def ray_caster(vertices: np.ndarray, faces: np.ndarray) -> Occluded:
     return occluded_embree
 
 
+def contour_segments(
+    vertices: np.ndarray, triangles: np.ndarray, corner_normals: np.ndarray, cam: Camera
+) -> tuple[np.ndarray, np.ndarray]:
+    """Interpolated silhouettes of a smooth surface (Hertzmann & Zorin 2000) seen by `cam`.
+
+    With g = n . N at each triangle corner (n: the smooth surface normal there, `corner_normals` (T, 3, 3)),
+    the contour g = 0 crosses a triangle edge (a, b) whose corners differ in sign at
+    p = v_a + t (v_b - v_a), t = g_a / (g_a - g_b); the two crossings of a triangle make one segment.
+    Unlike mesh-edge silhouettes it does not zigzag along the facets. Each edge is evaluated from its
+    lower vertex index, so the two triangles sharing it get the same point and the segments chain.
+    Returns (S, 2, 3) segments and (S, 3) unit interpolated normals at them (perpendicular to N,
+    pointing away from the surface in the image plane).
+    """
+    g = corner_normals @ cam.direction
+    front = g > FACING_TOL
+    mixed = front.any(axis=1) & ~front.all(axis=1)
+    tri, g, normals, front = triangles[mixed], g[mixed], corner_normals[mixed], front[mixed]
+    a, b = np.array([0, 1, 2]), np.array([1, 2, 0])
+    crosses = front[:, a] != front[:, b]
+    swap = tri[:, a] > tri[:, b]
+    ia, ib = np.where(swap, b, a), np.where(swap, a, b)
+    rows = np.arange(len(tri))[:, None]
+    ga, gb = g[rows, ia], g[rows, ib]
+    t = np.where(crosses, ga / np.where(crosses, ga - gb, 1.0), 0.0)[..., None]
+    va, vb = vertices[tri[rows, ia]], vertices[tri[rows, ib]]
+    points = va + t * (vb - va)
+    between = normals[rows, ia] + t * (normals[rows, ib] - normals[rows, ia])
+    first = np.argmax(crosses, axis=1)
+    second = 2 - np.argmax(crosses[:, ::-1], axis=1)
+    k = np.arange(len(tri))
+    segments = np.stack([points[k, first], points[k, second]], axis=1)
+    normal = between[k, first] + between[k, second]
+    normal -= np.outer(normal @ cam.direction, cam.direction)
+    length = np.linalg.norm(normal, axis=1, keepdims=True)
+    return segments, normal / np.where(length > 0, length, 1.0)
+
+
 def trace_visibility(
-    segments: np.ndarray, cam: Camera, occluded: Occluded, spacing: float, offset: float
+    segments: np.ndarray,
+    cam: Camera,
+    occluded: Occluded,
+    spacing: float,
+    offset: float,
+    nudge: np.ndarray | None = None,
 ) -> ViewLines:
     """Split (n, 2, 3) segments into visible and hidden polylines by casting one ray per sample.
 
     Segment i gets m_i = ceil(|projected length| / spacing) intervals and m_i + 1 samples at t = j / m_i;
-    segments seen end-on (projected length ~ 0) are dropped. Each sample owns the parameter range
-    [t - 1/(2 m_i), t + 1/(2 m_i)] clipped to [0, 1], so a visibility change falls midway between two
-    samples. Consecutive runs of equal visibility that meet end to end (consecutive segments of one
-    chain) are joined into one polyline.
+    segments seen end-on (projected length ~ 0) are dropped. A sample's ray starts at the sample
+    + `offset` N (+ the segment's `nudge` vector, (n, 3), if given) and runs towards the camera.
+    Each sample owns the parameter range [t - 1/(2 m_i), t + 1/(2 m_i)] clipped to [0, 1], so a
+    visibility change falls midway between two samples. Consecutive runs of equal visibility that meet
+    end to end (consecutive segments of one chain) are joined into one polyline.
     """
     segments = np.asarray(segments, dtype=float)
     if len(segments) == 0:
@@ -177,7 +223,10 @@ def trace_visibility(
     first = np.concatenate([[0], np.cumsum(m + 1)[:-1]])
     t = (np.arange(len(seg)) - first[seg]) / m[seg]
     points = a[seg] + t[:, None] * d[seg]
-    hidden = occluded(points + offset * cam.direction, cam.direction)
+    origins = points + offset * cam.direction
+    if nudge is not None:
+        origins += nudge[keep][seg]
+    hidden = occluded(origins, cam.direction)
 
     new_run = np.ones(len(seg), bool)
     new_run[1:] = (seg[1:] != seg[:-1]) | (hidden[1:] != hidden[:-1])
@@ -207,7 +256,8 @@ def join_runs(lo: np.ndarray, hi: np.ndarray, spacing: float) -> list[np.ndarray
     lo_at = starts + np.arange(len(starts))
     points = np.empty((len(lo) + len(starts), 2))
     points[hi_at], points[lo_at] = hi, lo[starts]
-    return np.split(points, lo_at[1:])
+    bounds = np.append(lo_at, len(points)).tolist()
+    return [points[i:j] for i, j in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
 def edge_index_union(*index_sets: np.ndarray) -> np.ndarray:

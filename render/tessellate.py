@@ -1,4 +1,4 @@
-"""The fast B-rep route: one triangulation of the shape, its own edges, mesh silhouettes, ray-cast visibility.
+"""The fast B-rep route: one triangulation of the shape, its own edges, smooth outlines, ray-cast visibility.
 
 Exact hidden-line removal costs ~12 ms per view (minutes on threads). Here the shape is triangulated
 once (BRepMesh_IncrementalMesh, chord error relative to the model size) and every view reuses that
@@ -8,8 +8,10 @@ triangulation and one Embree scene. The lines of a view are those of OpenCASCADE
   between the two faces is above C0, as the fillet and sewing tools set it) are left out, as HLR leaves
   out Rg1/RgN lines. Regularity is not re-encoded: HLR draws edges between coplanar faces that a
   boolean left split, and so does this route;
-- outlines of curved faces: mesh edges between a triangle facing the camera and one facing away
-  (pairs of triangles that both lie on planar faces cannot form an outline and are skipped);
+- outlines of curved faces: the zero set of g = n . N interpolated over the triangles from smooth
+  normals at their corners (`render.mesh.contour_segments`), which follows the true outline instead of
+  zigzagging along facets; their visibility rays start 2 x the chord error outwards (along the normal)
+  so that the facets next to the outline, which bulge up to that much, do not hide it;
 then `render.mesh.trace_visibility` splits them into visible and hidden runs.
 """
 
@@ -19,9 +21,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import trimesh
 from OCP.BRep import BRep_Tool
 from OCP.BRepAdaptor import BRepAdaptor_Curve, BRepAdaptor_Surface
+from OCP.BRepLib import BRepLib_ToolTriangulatedShape
+from OCP.BRepMesh import BRepMesh_IncrementalMesh
 from OCP.collections import IndexedDataMap_TopoDS_Shape_List_TopoDS_Shape_TopTools_ShapeMapHasher as EdgeFaces
 from OCP.collections import IndexedMap_TopoDS_Shape_TopTools_ShapeMapHasher as ShapeIndex
 from OCP.collections import List_TopoDS_Shape
@@ -32,32 +35,38 @@ from OCP.TopExp import TopExp
 from OCP.TopLoc import TopLoc_Location
 from OCP.TopoDS import TopoDS, TopoDS_Edge, TopoDS_Face, TopoDS_Shape
 
+from render.brep import model_frame
 from render.cameras import Camera
 from render.drawing import ViewLines
-from render.hlr import ANGULAR_DEFLECTION, triangulate
-from render.mesh import (
-    RAY_OFFSET,
-    edge_index_union,
-    ray_caster,
-    sample_spacing,
-    silhouette_mask,
-    trace_visibility,
-)
+from render.hlr import ANGULAR_DEFLECTION
+from render.mesh import RAY_OFFSET, contour_segments, ray_caster, sample_spacing, trace_visibility
+
+# BRepMesh chord error relative to the model's frame side (0.2 px at 200 px) and angle between the
+# normals of neighbouring facets (radians): with the chord error bounding the error in pixels, a coarser
+# angle than polygonal HLR's spares small holes dozens of facets they do not need.
+DEFLECTION_RATIO = 1e-3
+MESH_ANGLE = 0.5
+# Outline rays start this many chord errors outwards, clear of the facets that bulge over the outline.
+OUTLINE_NUDGE = 2.0
 
 
 @dataclass(frozen=True)
 class Tessellation:
-    """A triangulated B-rep: the welded mesh, the B-rep face of each triangle, and the edges to draw.
+    """A triangulated B-rep: welded triangles, smooth normals at their corners, and the edges to draw.
 
-    `edges` are (k_i, ...) polylines as vertex-index chains into `mesh.vertices`; `free_edges` are 3D
-    polylines of edges that lie on no triangulated face (wires).
+    `vertices` (V, 3) and `triangles` (T, 3) form one welded mesh; `corner_normals` (T, 3, 3) are the
+    surface normals of the triangle's own face at its corners (zero on planar faces); `curved` (T,)
+    marks triangles on non-planar faces. `edges` are vertex-index chains into `vertices`; `curve_edges` are
+    (k, 3) polylines of drawable edges that no face triangulation carries (wires, unmeshed faces).
     """
 
-    mesh: trimesh.Trimesh
-    triangle_face: np.ndarray
-    planar_face: np.ndarray
+    vertices: np.ndarray
+    triangles: np.ndarray
+    corner_normals: np.ndarray
+    curved: np.ndarray
     edges: list[np.ndarray]
-    free_edges: list[np.ndarray]
+    curve_edges: list[np.ndarray]
+    deflection: float
 
 
 def _location_matrix(loc: TopLoc_Location) -> np.ndarray:
@@ -65,19 +74,25 @@ def _location_matrix(loc: TopLoc_Location) -> np.ndarray:
     return np.array([[trsf.Value(r, c) for c in range(1, 5)] for r in range(1, 4)])
 
 
-def face_triangles(face: TopoDS_Face) -> tuple[np.ndarray, np.ndarray] | None:
-    """(k, 3) world-space nodes and (m, 3) zero-based triangles, outward winding; None if unmeshed."""
+def face_triangles(face: TopoDS_Face, with_normals: bool) -> tuple[np.ndarray, ...] | None:
+    """A face's triangulation in world coordinates: (k, 3) nodes, (m, 3) zero-based triangles wound
+    outwards and, if asked, (k, 3) outward unit surface normals at the nodes (from the surface at the
+    nodes' UV, BRepLib_ToolTriangulatedShape); None if the face has no triangulation."""
     loc = TopLoc_Location()
     tri = BRep_Tool.Triangulation_s(face, loc)
     if tri is None or tri.NbTriangles() == 0:
         return None
-    nodes = np.array([tri.Node(i).Coord() for i in range(1, tri.NbNodes() + 1)])
     m = _location_matrix(loc)
-    nodes = nodes @ m[:, :3].T + m[:, 3]
+    nodes = np.array([tri.Node(i).Coord() for i in range(1, tri.NbNodes() + 1)]) @ m[:, :3].T + m[:, 3]
     triangles = np.array([tri.Triangle(i).Get() for i in range(1, tri.NbTriangles() + 1)]) - 1
-    if face.Orientation() == TopAbs_REVERSED:
+    reversed_ = face.Orientation() == TopAbs_REVERSED
+    if reversed_:
         triangles = triangles[:, ::-1]
-    return nodes, triangles
+    if not with_normals:
+        return nodes, triangles
+    BRepLib_ToolTriangulatedShape.ComputeNormals_s(face, tri)
+    normals = np.array([tri.Normal(i).Coord() for i in range(1, tri.NbNodes() + 1)]) @ m[:, :3].T
+    return nodes, triangles, -normals if reversed_ else normals
 
 
 def edge_nodes(edge: TopoDS_Edge, face: TopoDS_Face) -> np.ndarray | None:
@@ -119,32 +134,39 @@ def weld(vertices: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray]:
 
 def tessellate(shape: TopoDS_Shape, deflection: float | None = None) -> Tessellation:
     """Triangulate a shape once and collect the welded mesh and its drawable edges (see module doc)."""
-    triangulate(shape, deflection)
+    if deflection is None:
+        deflection = DEFLECTION_RATIO * model_frame(shape).side
+    BRepMesh_IncrementalMesh(shape, deflection, False, MESH_ANGLE, False)
     faces = ShapeIndex()
     TopExp.MapShapes_s(shape, TopAbs_FACE, faces)
     offsets = np.zeros(faces.Size() + 1, np.int64)
-    nodes, triangles, triangle_face, planar = [], [], [], np.zeros(faces.Size(), bool)
+    nodes, normals, triangles, curved = (
+        [np.zeros((0, 3))],
+        [np.zeros((0, 3))],
+        [np.zeros((0, 3), np.int64)],
+        [],
+    )
     for i in range(faces.Size()):
         face = TopoDS.Face(faces.FindKey(i + 1))
-        planar[i] = BRepAdaptor_Surface(face, False).GetType() == GeomAbs_Plane
-        mesh = face_triangles(face)
+        is_curved = BRepAdaptor_Surface(face, False).GetType() != GeomAbs_Plane
+        mesh = face_triangles(face, with_normals=is_curved)
         count = 0
         if mesh is not None:
-            nodes.append(mesh[0])
-            triangles.append(mesh[1] + offsets[i])
-            triangle_face.append(np.full(len(mesh[1]), i))
             count = len(mesh[0])
+            nodes.append(mesh[0])
+            normals.append(mesh[2] if is_curved else np.zeros((count, 3)))
+            triangles.append(mesh[1] + offsets[i])
+            curved.append(np.full(len(mesh[1]), is_curved))
         offsets[i + 1] = offsets[i] + count
-    if not triangles:
-        raise ValueError("the shape has no triangulated faces")
     raw = np.vstack(nodes)
-    size = float(np.ptp(raw, axis=0).max())
-    vertices, welded = weld(raw, 1e-7 * size)
-    mesh = trimesh.Trimesh(vertices, welded[np.vstack(triangles)], process=False)
+    vertices, welded = weld(raw, 1e-7 * float(np.ptp(raw, axis=0).max(initial=0.0)) or 1e-12)
+    raw_tri = np.vstack(triangles)
+    tri = welded[raw_tri]
+    proper = (tri[:, 0] != tri[:, 1]) & (tri[:, 1] != tri[:, 2]) & (tri[:, 2] != tri[:, 0])
 
     edge_faces = EdgeFaces()
     TopExp.MapShapesAndAncestors_s(shape, TopAbs_EDGE, TopAbs_FACE, edge_faces)
-    edges, free_edges = [], []
+    edges, curve_edges = [], []
     for i in range(1, edge_faces.Size() + 1):
         edge = TopoDS.Edge(edge_faces.FindKey(i))
         owners = [TopoDS.Face(f) for f in _shapes(edge_faces.FindFromIndex(i))]
@@ -158,9 +180,17 @@ def tessellate(shape: TopoDS_Shape, deflection: float | None = None) -> Tessella
                 break
         if chain is not None:
             edges.append(chain)
-        elif not owners:
-            free_edges.append(curve_points(edge, deflection or 1e-3 * size))
-    return Tessellation(mesh, np.concatenate(triangle_face), planar, edges, free_edges)
+        else:
+            curve_edges.append(curve_points(edge, deflection))
+    return Tessellation(
+        vertices=vertices,
+        triangles=tri[proper],
+        corner_normals=np.vstack(normals)[raw_tri[proper]],
+        curved=np.concatenate([np.zeros(0, bool), *curved])[proper],
+        edges=edges,
+        curve_edges=[c for c in curve_edges if len(c) >= 2],
+        deflection=deflection,
+    )
 
 
 def _shapes(shapes: List_TopoDS_Shape) -> list[TopoDS_Shape]:
@@ -184,17 +214,6 @@ def chain_segments(chains: list[np.ndarray]) -> np.ndarray:
     return np.vstack([np.stack([c[:-1], c[1:]], axis=1) for c in chains])
 
 
-def outline_index(tess: Tessellation, cam: Camera) -> np.ndarray:
-    """(S, 2) mesh edges between a front- and a back-facing triangle, unless both lie on planar faces."""
-    adjacency = tess.mesh.face_adjacency
-    curved = ~(
-        tess.planar_face[tess.triangle_face[adjacency[:, 0]]]
-        & tess.planar_face[tess.triangle_face[adjacency[:, 1]]]
-    )
-    mask = curved & silhouette_mask(adjacency, tess.mesh.face_normals, cam)
-    return tess.mesh.face_adjacency_edges[mask]
-
-
 def brep_mesh_lines(
     shape: TopoDS_Shape,
     cams: Sequence[Camera],
@@ -203,19 +222,26 @@ def brep_mesh_lines(
 ) -> dict[str, ViewLines]:
     """Visible and hidden lines of several views of a B-rep shape from one triangulation and one ray scene.
 
-    `deflection` is BRepMesh's chord tolerance (default: render.hlr.triangulate's, relative to the model
-    size); `spacing` the distance between visibility samples (default: half a pixel of a 200 px drawing).
+    `deflection` is BRepMesh's chord tolerance (default DEFLECTION_RATIO x the side of the model's frame),
+    `spacing` the distance between visibility samples (default: half a pixel of a 200 px drawing).
     """
     tess = tessellate(shape, deflection)
-    mesh = tess.mesh
-    spacing = sample_spacing(mesh.bounds) if spacing is None else spacing
-    offset = RAY_OFFSET * float(np.ptp(mesh.vertices, axis=0).max())
-    occluded = ray_caster(mesh.vertices, mesh.faces)
-    sharp = chain_segments(tess.edges)
-    free = [np.stack([p[:-1], p[1:]], axis=1) for p in tess.free_edges]
+    vertices = tess.vertices
+    points = np.vstack([vertices, *tess.curve_edges])
+    if len(points) == 0:
+        raise ValueError("the shape has no edges to draw")
+    bounds = np.array([points.min(axis=0), points.max(axis=0)])
+    spacing = sample_spacing(bounds) if spacing is None else spacing
+    size = float(np.ptp(bounds, axis=0).max())
+    occluded = ray_caster(vertices, tess.triangles)
+    fixed = np.concatenate(
+        [vertices[chain_segments(tess.edges)], *(np.stack([c[:-1], c[1:]], axis=1) for c in tess.curve_edges)]
+    )
+    curved = tess.triangles[tess.curved], tess.corner_normals[tess.curved]
     out = {}
     for cam in cams:
-        edges = edge_index_union(sharp, outline_index(tess, cam))
-        segments = np.concatenate([mesh.vertices[edges], *free]) if free else mesh.vertices[edges]
-        out[cam.key] = trace_visibility(segments, cam, occluded, spacing, offset)
+        contours, normals = contour_segments(vertices, *curved, cam)
+        segments = np.concatenate([fixed, contours])
+        nudge = np.concatenate([np.zeros((len(fixed), 3)), OUTLINE_NUDGE * tess.deflection * normals])
+        out[cam.key] = trace_visibility(segments, cam, occluded, spacing, RAY_OFFSET * size, nudge)
     return out

@@ -107,7 +107,13 @@ def test_cylinder_seam_is_dropped_and_outline_kept() -> None:
     cylinder = BRepPrimAPI_MakeCylinder(1.0, 3.0).Shape()
     tess = tessellate(cylinder)
     assert len(tess.edges) == 2  # the two circles; the seam line is not drawn
-    assert tess.planar_face.sum() == 2
+    # Corner normals of the side are the cylinder's exact radial normals; the caps are planar.
+    corners = tess.vertices[tess.triangles[tess.curved]]
+    radial = corners * [1, 1, 0]
+    assert np.allclose(
+        tess.corner_normals[tess.curved], radial / np.linalg.norm(radial, axis=2, keepdims=True)
+    )
+    assert np.allclose(np.abs(tess.vertices[tess.triangles[~tess.curved]][..., 2] - 1.5), 1.5)
     # View r looks along +x: the seam at (1, 0, z) would project onto the middle, x = 0.
     lines = brep_mesh_lines(cylinder, [camera("r")])["r"]
     points = np.vstack(lines.visible)
