@@ -7,8 +7,11 @@ Pipelines, each reading the STEP/BREP files and writing one 200 px PNG per view,
   0.04 model units) -> one SVG file written to disk -> CairoSVG rasterizes it to a PNG;
 - exact / poly / mesh / auto: this project's `render_folder` with that method (exact runs under the per-model
   time limit with the polygonal fallback).
-Each pipeline runs over the same files with a process pool of 1, 2, ... workers. Quality: visible-line
-pixel IoU (1-px dilation) of each method's PNGs against the exact method's PNGs, per view.
+Each pipeline runs over the same files with a process pool of 1, 2, ... workers. Reported: views per
+wall-clock second and per CPU second (this process and its children; steadier than wall time on a shared
+machine), each also as a multiple of the reference; visible-line pixel IoU (1-px dilation) of each
+method's PNGs against the exact method's PNGs, mean and minimum over views; the slowest model's render
+time and the number of models that hit the time limit (polygonal fallbacks).
 
     python bench/render_views.py --models 20            # quick run (< 2 minutes on 2 cores)
     python bench/render_views.py --models 200 --workers 1,2
@@ -16,6 +19,7 @@ pixel IoU (1-px dilation) of each method's PNGs against the exact method's PNGs,
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -88,10 +92,15 @@ def run_reference(folder: Path, out_dir: Path, workers: int) -> None:
         list(pool.map(_reference_task, tasks))
 
 
-def timed(fn: Callable[[], object]) -> float:
-    start = time.perf_counter()
+def measure(fn: Callable[[], object]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of this process and its finished children) of one call."""
+    t0, c0 = time.perf_counter(), os.times()
     fn()
-    return time.perf_counter() - start
+    t1, c1 = time.perf_counter(), os.times()
+    cpu = (c1.user + c1.system + c1.children_user + c1.children_system) - (
+        c0.user + c0.system + c0.children_user + c0.children_system
+    )
+    return t1 - t0, cpu
 
 
 def view_ious(out_dir: Path, exact_dir: Path) -> np.ndarray:
@@ -104,57 +113,87 @@ def view_ious(out_dir: Path, exact_dir: Path) -> np.ndarray:
 
 
 def bench_dataset(
-    name: str, folder: Path, work: Path, methods: Sequence[str], workers: Sequence[int], time_limit: float
+    name: str,
+    folder: Path,
+    work: Path,
+    methods: Sequence[str],
+    workers: Sequence[int],
+    time_limit: float,
+    repeat: int,
 ) -> list[dict]:
+    """Time every pipeline `repeat` times (interleaved, fresh output folders; best wall time kept)."""
     n_views = len(find_models(folder)) * len(DEFAULT_VIEWS)
     rows = []
     for w in workers:
-        ref_s = timed(lambda w=w: run_reference(folder, work / f"{name}_reference_w{w}", w))
-        rows.append(
-            dict(dataset=name, pipeline="reference", workers=w, seconds=ref_s, views=n_views, ref=ref_s)
-        )
-        for method in methods:
-            out = work / f"{name}_{method}_w{w}"
-            report: dict = {}
+        best: dict[str, dict] = {}
+        for i in range(repeat):
+            for pipeline in ("reference", *methods):
+                out = work / f"{name}_{pipeline}_w{w}_{i}"
+                report: dict = {}
 
-            def run(method: str = method, out: Path = out, w: int = w, report: dict = report) -> None:
-                report["r"] = render_folder(
-                    folder, out, DEFAULT_VIEWS, method, size=SIZE, line_width=LINE_WIDTH,
-                    time_limit=time_limit, workers=w, progress=False,
-                )  # fmt: skip
+                def run(pipeline: str = pipeline, out: Path = out, w: int = w, report: dict = report) -> None:
+                    if pipeline == "reference":
+                        run_reference(folder, out, w)
+                    else:
+                        report["r"] = render_folder(
+                            folder, out, DEFAULT_VIEWS, pipeline, size=SIZE, line_width=LINE_WIDTH,
+                            time_limit=time_limit, workers=w, progress=False,
+                        )  # fmt: skip
 
-            seconds = timed(run)
-            r = report["r"]
-            fallbacks = sum("fallback" in m for m in r.methods.values())
-            rows.append(
-                dict(dataset=name, pipeline=method, workers=w, seconds=seconds, views=n_views, ref=ref_s,
-                     fallbacks=fallbacks, failed=len(r.failures), out=out)
-            )  # fmt: skip
-    exact_dirs = {row["workers"]: row["out"] for row in rows if row["pipeline"] == "exact"}
-    for row in rows:
-        if row["pipeline"] != "reference" and row["workers"] in exact_dirs:
-            row["iou"] = view_ious(row["out"], exact_dirs[row["workers"]])
+                wall, cpu = measure(run)
+                row = dict(
+                    dataset=name, pipeline=pipeline, workers=w, wall=wall, cpu=cpu, views=n_views, out=out
+                )
+                if "r" in report:
+                    r = report["r"]
+                    row.update(
+                        fallbacks=sum("fallback" in m for m in r.methods.values()),
+                        failed=len(r.failures),
+                        slowest=max(r.seconds.values(), default=0.0),
+                    )
+                if pipeline not in best or wall < best[pipeline]["wall"]:
+                    best[pipeline] = row
+        for row in best.values():
+            row["ref_wall"], row["ref_cpu"] = best["reference"]["wall"], best["reference"]["cpu"]
+            if row["pipeline"] != "reference":
+                row["iou"] = view_ious(row["out"], best["exact"]["out"])
+        rows += best.values()
     return rows
 
 
 def print_table(rows: list[dict]) -> None:
-    head = f"| {'dataset':<8} | {'pipeline':<9} | workers | views/s | x reference | IoU vs exact mean / min |"
-    head += " notes |"
-    print(head)
-    print("|" + "|".join("-" * (len(c)) for c in head.split("|")[1:-1]) + "|")
+    cols = [
+        "dataset",
+        "pipeline",
+        "workers",
+        "views/s",
+        "x ref",
+        "views/CPU-s",
+        "x ref (CPU)",
+        "IoU vs exact",
+    ]
+    cols += ["slowest model s", "notes"]
+    print("| " + " | ".join(cols) + " |")
+    print("|" + "|".join("-" * (len(c) + 2) for c in cols) + "|")
     for r in rows:
-        rate = r["views"] / r["seconds"]
-        speedup = r["ref"] / r["seconds"]
-        iou = f"{r['iou'].mean():.3f} / {r['iou'].min():.3f}" if "iou" in r else "-"
         notes = []
         if r.get("fallbacks"):
             notes.append(f"{r['fallbacks']} polygonal fallbacks")
         if r.get("failed"):
             notes.append(f"{r['failed']} failed")
-        print(
-            f"| {r['dataset']:<8} | {r['pipeline']:<9} | {r['workers']:>7} | {rate:>7.1f} | {speedup:>11.2f} "
-            f"| {iou:>23} | {', '.join(notes)} |"
-        )
+        cells = [
+            r["dataset"],
+            r["pipeline"],
+            str(r["workers"]),
+            f"{r['views'] / r['wall']:.1f}",
+            f"{r['ref_wall'] / r['wall']:.2f}",
+            f"{r['views'] / r['cpu']:.1f}",
+            f"{r['ref_cpu'] / r['cpu']:.2f}",
+            f"{r['iou'].mean():.3f} (min {r['iou'].min():.3f})" if "iou" in r else "-",
+            f"{r['slowest']:.2f}" if "slowest" in r else "-",
+            ", ".join(notes),
+        ]
+        print("| " + " | ".join(cells) + " |")
 
 
 @click.command()
@@ -167,8 +206,16 @@ def print_table(rows: list[dict]) -> None:
 @click.option("--methods", default="exact,poly,mesh", show_default=True, help="Comma-separated methods.")
 @click.option("--realcad/--no-realcad", default=True, show_default=True, help="Also time ../shared/realcad.")
 @click.option("--time-limit", default=DEFAULT_TIME_LIMIT, show_default=True, type=float)
+@click.option("--repeat", default=1, show_default=True, type=click.IntRange(1), help="Best of N timings.")
 def main(
-    models: int, primitives: str, seed: int, workers: str, methods: str, realcad: bool, time_limit: float
+    models: int,
+    primitives: str,
+    seed: int,
+    workers: str,
+    methods: str,
+    realcad: bool,
+    time_limit: float,
+    repeat: int,
 ) -> None:
     from render.csg import parse_primitive_range
 
@@ -188,11 +235,14 @@ def main(
         print(
             f"generated {models} CSG models ({primitives} primitives) in {time.perf_counter() - start:.1f} s"
         )
-        rows = bench_dataset("csg", work / "csg", work, method_list, worker_counts, time_limit)
+        rows = bench_dataset("csg", work / "csg", work, method_list, worker_counts, time_limit, repeat)
         if realcad and REALCAD.is_dir():
             link_realcad(work / "realcad")
-            rows += bench_dataset("realcad", work / "realcad", work, method_list, worker_counts, time_limit)
+            rows += bench_dataset(
+                "realcad", work / "realcad", work, method_list, worker_counts, time_limit, repeat
+            )
         print_table(rows)
+    print(f"total bench time {time.perf_counter() - start:.0f} s")
 
 
 if __name__ == "__main__":

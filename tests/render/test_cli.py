@@ -71,7 +71,7 @@ def test_single_model_writes_every_view_and_format(make_box, tmp_path: Path) -> 
     assert sorted(p.name for p in out.iterdir()) == sorted(
         f"box_{v}.{f}" for v in "frt1" for f in ("png", "svg")
     )
-    assert "8 files" in result.stdout and "exact" in result.stdout
+    assert "8 files" in result.stdout and "(mesh, " in result.stdout
 
 
 def test_folder_reports_failures_and_exits_0_when_something_rendered(make_box, tmp_path: Path) -> None:

@@ -35,8 +35,8 @@ def test_every_real_brep_part_renders_all_views_non_blank(realcad: Path) -> None
     parts = _brep_parts(realcad)
     assert len(parts) >= 15
     for part in parts:
-        # A short limit keeps the test fast: slow parts (bottle.brep) go through the polygonal fallback.
-        result = render_file(part, DEFAULT_VIEWS, "auto", time_limit=1.0)
+        # Exact HLR; a short limit keeps the test fast: slow parts (bottle.brep) take the polygonal fallback.
+        result = render_file(part, DEFAULT_VIEWS, "exact", time_limit=1.0, hidden=False)
         assert list(result.lines) == list(DEFAULT_VIEWS)
         for key, lines in result.lines.items():
             image = rasterize(lines, camera(key), result.frame, 64, line_width=1.0)
@@ -103,7 +103,7 @@ def test_folder_batch_records_failures_carries_on_and_resumes(make_box, tmp_path
     out = tmp_path / "out"
     report = render_folder(models, out, ["f", "t"], "auto", workers=2, progress=False)
     assert sorted(Path(p).name for p in report.rendered) == ["box.brep", "flat.BREP"]
-    assert report.methods == {str(models / "box.brep"): "exact", str(models / "sub" / "flat.BREP"): "exact"}
+    assert report.methods == {str(models / "box.brep"): "mesh", str(models / "sub" / "flat.BREP"): "mesh"}
     failures = json.loads((out / FAILURES_FILE).read_text())
     assert failures == [{"file": str(models / "broken.step"), "reason": "unreadable or corrupt STEP file"}]
     assert (out / "box_t.png").is_file() and (out / "sub" / "flat_f.png").is_file()
@@ -129,3 +129,21 @@ def test_mesh_suffixes_match_the_mesh_module() -> None:
 def test_meshes_take_the_mesh_route(realcad: Path) -> None:
     result = render_file(realcad / "trimesh" / "featuretype.STL", ["f", "1"], "auto")
     assert result.method == "mesh" and all(v.visible for v in result.lines.values())
+
+
+def test_auto_draws_breps_through_the_mesh_route_and_falls_back_to_poly(
+    make_box, tmp_path, monkeypatch
+) -> None:
+    import render.tessellate
+
+    path = tmp_path / "box.brep"
+    BRepTools.Write_s(make_box((0, 0, 0), (1, 2, 3)), str(path))
+    assert render_file(path, ["f"], "auto").method == "mesh"
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("no triangulation")
+
+    monkeypatch.setattr(render.tessellate, "brep_mesh_lines", broken)
+    result = render_file(path, ["f"], "auto")
+    assert result.method == "poly (fallback: mesh failed: no triangulation)"
+    assert len(result.lines["f"].visible) > 0
