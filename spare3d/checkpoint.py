@@ -80,8 +80,7 @@ def _load_export(net: ReasoningNet, path: Path) -> str:
             encoder.load_state_dict(state)
         except RuntimeError:
             raise SSLCoreError(
-                f"weights {path}: does not fit the {net.config.backbone} encoder "
-                "(small_input or shape differs)"
+                f"weights {path}: does not fit the {net.config.backbone} encoder (tensor shapes differ)"
             ) from None
     return f"{meta.get('method', 'sslcore')} backbone into {len(targets)} encoder(s)"
 
@@ -101,7 +100,8 @@ def initialise(config: NetConfig, init: str | Path | None) -> tuple[ReasoningNet
         stats = (
             SSLCORE_LINE_DRAWING if meta.get("line_drawing", True) else (IMAGENET_MEAN[0], IMAGENET_STD[0])
         )
-        net = build_model(replace(config, input_mean=stats[0], input_std=stats[1]))
+        config = replace(config, small_input=meta["small_input"], input_mean=stats[0], input_std=stats[1])
+        net = build_model(config)
         return net, _load_export(net, path)
     state = read_model_checkpoint(path)
     saved = NetConfig.from_dict(state["meta"]["net"])

@@ -108,6 +108,11 @@ _TASKS = ["view-consistency", "isometric-to-pose", "pose-to-isometric", "t2i", "
 @click.option("--hidden", type=click.IntRange(8), default=512, show_default=True, help="MLP width.")
 @click.option("--shared/--separate", default=True, show_default=True, help="One encoder for all views.")
 @click.option("--image-size", type=click.IntRange(16), default=64, show_default=True)
+@click.option(
+    "--small-input/--large-input",
+    default=None,
+    help="sslcore backbones' small-image stem [default: <= 64 px].",
+)
 @click.option("--epochs", type=click.IntRange(1), default=10, show_default=True)
 @click.option("--batch-size", type=click.IntRange(1), default=32, show_default=True, help="Per process.")
 @click.option("--lr", type=float, default=5e-5, show_default=True)
@@ -142,6 +147,7 @@ def train(**kw: object) -> None:
         image_size=kw["image_size"],
         hidden=kw["hidden"],
         shared=kw["shared"],
+        small_input=kw["small_input"],
     )
     common = {
         "batch_size": kw["batch_size"],
@@ -256,6 +262,12 @@ def report(runs: tuple[Path, ...], out: Path) -> None:
 )
 @click.option("--work-dir", type=click.Path(path_type=Path), help="Where uploads are stored while drawn.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8501, show_default=True)
+@click.option(
+    "--address",
+    default="localhost",
+    show_default=True,
+    help="Interface to serve on (0.0.0.0: all; it accepts uploads).",
+)
 @click.option("--max-upload-mb", type=click.IntRange(1, 1000), default=20, show_default=True)
 @click.option("--open-browser/--headless", default=False, show_default=True)
 def app_command(
@@ -263,6 +275,7 @@ def app_command(
     predictions: tuple[Path, ...],
     work_dir: Path | None,
     port: int,
+    address: str,
     max_upload_mb: int,
     open_browser: bool,
 ) -> None:
@@ -275,6 +288,7 @@ def app_command(
     if spec is None or spec.origin is None:
         raise click.ClickException("the app package is not installed (pip install -e .)")
     command = [sys.executable, "-m", "streamlit", "run", spec.origin, "--server.port", str(port)]
+    command += ["--server.address", address]
     command += ["--server.headless", str(not open_browser).lower(), "--browser.gatherUsageStats", "false"]
     command += ["--server.maxUploadSize", str(max_upload_mb), "--", "--data", str(data.resolve())]
     command += ["--max-upload-mb", str(max_upload_mb)]
@@ -282,7 +296,7 @@ def app_command(
         command += ["--predictions", *(str(p.resolve()) for p in predictions)]
     if work_dir is not None:
         command += ["--work-dir", str(work_dir.resolve())]
-    click.echo(f"inspector on http://localhost:{port} (Ctrl-C stops it)")
+    click.echo(f"inspector on http://{address}:{port} (Ctrl-C stops it)")
     try:
         code = subprocess.call(command)
     except KeyboardInterrupt:

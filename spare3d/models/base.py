@@ -17,7 +17,8 @@ class NetConfig:
     model: registry name; task: the question task a task-specific network is built for (early fusion and
     metric learning condition on the pose for p2i); backbone: `vgg` or an sslcore backbone; width:
     VGG-style channels; hidden: MLP width (4096 in the 2022 paper); shared: one encoder for all views;
-    input_mean / input_std: image input (x / 255 - mean) / std (default: ink maps, see spare3d.images).
+    small_input: sslcore backbones' small-image stem (None: for <= 64 px); input_mean / input_std:
+    input (x / 255 - mean) / std (default: ink maps, see spare3d.images).
     """
 
     model: str
@@ -29,6 +30,7 @@ class NetConfig:
     shared: bool = True
     n_poses: int = 8
     margin: float = 1.0
+    small_input: bool | None = None
     input_mean: float = INK[0]
     input_std: float = INK[1]
 

@@ -21,7 +21,7 @@ class EarlyFusionNet(ReasoningNet):
     def __init__(self, config: NetConfig) -> None:
         super().__init__(config)
         self.tasks = (config.task,)
-        self.encoder, dim = build_encoder(config.backbone, 4, config.width, config.image_size)
+        self.encoder, dim = build_encoder(config, 4)
         self.n_pose_inputs = config.n_poses if config.task == "p2i" else 0
         self.head = nn.Sequential(mlp(dim + self.n_pose_inputs, config.hidden), nn.Linear(config.hidden, 1))
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from torch import nn
 
+from spare3d.models.base import NetConfig
 from sslcore.backbones import build_backbone
 
 
@@ -45,12 +46,14 @@ class VGGEncoder(nn.Module):
         return self.features(x)
 
 
-def build_encoder(backbone: str, in_channels: int, width: int, image_size: int) -> tuple[nn.Module, int]:
-    """`vgg` (spare3d's VGG-style encoder, `width` channels) or any sslcore backbone name -> (module, dim).
+def build_encoder(config: NetConfig, in_channels: int) -> tuple[nn.Module, int]:
+    """`vgg` (spare3d's VGG-style encoder, `width` channels) or any sslcore backbone -> (module, dim).
 
-    sslcore backbones get the small-input stem for images of 64 px or less.
+    sslcore backbones get the small-input stem when `config.small_input` says so (None: images of
+    64 px or less, sslcore's own default).
     """
-    if backbone == "vgg":
-        encoder = VGGEncoder(in_channels, width, image_size)
+    if config.backbone == "vgg":
+        encoder = VGGEncoder(in_channels, config.width, config.image_size)
         return encoder, encoder.feature_dim
-    return build_backbone(backbone, in_channels, small_input=image_size <= 64)
+    small = config.small_input if config.small_input is not None else config.image_size <= 64
+    return build_backbone(config.backbone, in_channels, small_input=small)

@@ -16,7 +16,7 @@ class I2PClassifier(ReasoningNet):
 
     def __init__(self, config: NetConfig) -> None:
         super().__init__(config)
-        self.encoder, dim = build_encoder(config.backbone, 4, config.width, config.image_size)
+        self.encoder, dim = build_encoder(config, 4)
         self.head = nn.Sequential(mlp(dim, config.hidden), nn.Linear(config.hidden, 4))
 
     def score(self, task: str, batch: dict[str, torch.Tensor]) -> torch.Tensor:

@@ -19,9 +19,7 @@ class LateFusion(nn.Module):
     def __init__(self, config: NetConfig, out_dim: int) -> None:
         super().__init__()
         n_encoders = 1 if config.shared else len(VIEW_KEYS)
-        built = [
-            build_encoder(config.backbone, 1, config.width, config.image_size) for _ in range(n_encoders)
-        ]
+        built = [build_encoder(config, 1) for _ in range(n_encoders)]
         self.encoders = nn.ModuleList(module for module, _ in built)
         dim = built[0][1]
         self.views_mlp = mlp(3 * dim, config.hidden)

@@ -21,8 +21,8 @@ class MetricNet(ReasoningNet):
     def __init__(self, config: NetConfig) -> None:
         super().__init__(config)
         self.tasks = (config.task,)
-        self.views_encoder, views_dim = build_encoder(config.backbone, 3, config.width, config.image_size)
-        self.candidate_encoder, cand_dim = build_encoder(config.backbone, 1, config.width, config.image_size)
+        self.views_encoder, views_dim = build_encoder(config, 3)
+        self.candidate_encoder, cand_dim = build_encoder(config, 1)
         self.views_proj = nn.Linear(views_dim, config.hidden)
         self.candidate_proj = nn.Linear(cand_dim, config.hidden)
         self.pose_embedding = nn.Embedding(config.n_poses, config.hidden) if config.task == "p2i" else None
