@@ -161,9 +161,10 @@ def run(opts: RunOptions) -> list[dict]:
         size = net.config.image_size
         train_set = DrawingSet.open(opts.data, kind, "train", size, opts.train_size)
         valid_set = _optional_split(opts.data, kind, "valid", size)
-        tqdm.write(
-            f"{stage}: {net.config.model} on {kind} ({len(train_set.questions)} train items), from {how}"
-        )
+        if dist.is_main():
+            tqdm.write(
+                f"{stage}: {net.config.model} on {kind} ({len(train_set.questions)} train items), from {how}"
+            )
         meta = {"task": opts.task, "stage": stage, "init": str(init) if init else "scratch"}
         best = fit(net, kind, train_set, valid_set, opts.out / stage, settings, device, opts.resume, meta)
         if stage == "pretext":
