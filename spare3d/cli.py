@@ -290,6 +290,7 @@ def app_command(
     command = [sys.executable, "-m", "streamlit", "run", spec.origin, "--server.port", str(port)]
     command += ["--server.address", address]
     command += ["--server.headless", str(not open_browser).lower(), "--browser.gatherUsageStats", "false"]
+    command += ["--client.toolbarMode", "minimal"]
     command += ["--server.maxUploadSize", str(max_upload_mb), "--", "--data", str(data.resolve())]
     command += ["--max-upload-mb", str(max_upload_mb)]
     if predictions:

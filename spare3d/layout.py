@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -128,28 +129,29 @@ def resolve_split(data: Path, kind: str, split: str) -> Path:
     return found
 
 
-def _glob_one(folder: Path, qid: str, suffix: str) -> Path:
-    exact = folder / f"{qid}_{suffix}.png"
-    if exact.is_file():
+def _view_file(folder: Path, names: Collection[str], suffix: str) -> str:
+    exact = f"{folder.name}_{suffix}.png"
+    if exact in names:
         return exact
     # "answer.png" ends in "r.png": the I2P candidate is never a three-view drawing.
-    matches = sorted(p for p in folder.glob(f"*{suffix}.png") if p.name not in _NOT_VIEWS)
+    matches = sorted(n for n in names if n.endswith(f"{suffix}.png") and n not in _NOT_VIEWS)
     if len(matches) != 1:
         problem = "missing" if not matches else f"{len(matches)} files match"
         raise LayoutError(folder, f"{problem} view *{suffix}.png")
     return matches[0]
 
 
-def _files(folder: Path, kind: str, n_poses: int) -> tuple[Path, ...]:
-    files = []
+def pick_files(folder: Path, names: Collection[str], kind: str, n_poses: int = 8) -> tuple[str, ...]:
+    """The file names of one item in `view_names` order, chosen among `names` (the folder's files)."""
+    picked = []
     for name in view_names(kind, n_poses):
         if name in ("f", "r", "t") or (kind == "pairs" and not name.startswith("isometric")):
-            files.append(_glob_one(folder, folder.name, name))
+            picked.append(_view_file(folder, names, name))
+        elif f"{name}.png" in names:
+            picked.append(f"{name}.png")
         else:
-            files.append(folder / f"{name}.png")
-            if not files[-1].is_file():
-                raise LayoutError(files[-1], "missing image")
-    return tuple(files)
+            raise LayoutError(folder / f"{name}.png", "missing image")
+    return tuple(picked)
 
 
 def read_answers(split_dir: Path) -> dict[str, int]:
@@ -181,8 +183,8 @@ def pose_count(split_dir: Path) -> int:
     return 20 if dirs and (dirs[0] / "20.png").is_file() else 8
 
 
-def _pose_of(folder: Path) -> int:
-    poses = [int(m.group(1)) for p in folder.iterdir() if (m := _POSE_FILE.match(p.name))]
+def _pose_of(folder: Path, names: Collection[str]) -> int:
+    poses = [int(m.group(1)) for n in names if (m := _POSE_FILE.match(n))]
     if len(poses) != 1 or not 1 <= poses[0] <= 8:
         raise LayoutError(folder, f"expected exactly one pose_k.txt with k in 1..8, found {len(poses)}")
     return poses[0]
@@ -208,6 +210,8 @@ def read_split(split_dir: Path, kind: str, n_poses: int = 8) -> list[Question]:
             if folder.name not in answers:
                 raise LayoutError(folder, "question folder has no entry in answer.json")
             label = answers[folder.name]
-        pose = _pose_of(folder) if kind == "p2i" else None
-        questions.append(Question(folder.name, _files(folder, kind, n_poses), label, pose))
+        names = {p.name for p in folder.iterdir()}
+        pose = _pose_of(folder, names) if kind == "p2i" else None
+        files = tuple(folder / n for n in pick_files(folder, names, kind, n_poses))
+        questions.append(Question(folder.name, files, label, pose))
     return questions

@@ -33,7 +33,9 @@ def test_initialise_from_other_model_copies_matching(tmp_path):
 
 
 def test_initialise_from_sslcore_export(tmp_path):
-    backbone, _ = build_backbone("resnet18", 1, small_input=False)  # 32 px would get the small stem by default
+    backbone, _ = build_backbone(
+        "resnet18", 1, small_input=False
+    )  # 32 px would get the small stem by default
     meta = {"backbone": "resnet18", "in_channels": 1, "small_input": False, "method": "simclr"}
     path = export_backbone(tmp_path / "b.safetensors", backbone, meta)
     config = NetConfig("metric", backbone="resnet18", image_size=32, hidden=8)
