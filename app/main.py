@@ -1,7 +1,8 @@
 """The inspector's entry point: `streamlit run app/main.py -- --data DIR --predictions FILE...`.
 
 `spare3d app` starts it this way. The sidebar chooses the data folder and prediction files; the pages
-(one module each under app/pages) browse questions, compare prediction files, render uploads and plot.
+(one module each in app/screens, not app/pages, which Streamlit would list by itself) browse questions,
+compare prediction files, plot, and render uploads.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import streamlit as st
 
 from app.state import sidebar_sources
 
-PAGES = Path(__file__).resolve().parent / "pages"
+PAGES = Path(__file__).resolve().parent / "screens"
 
 st.set_page_config(page_title="SPARE3D inspector", layout="wide")
 navigation = st.navigation(

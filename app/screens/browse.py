@@ -119,7 +119,9 @@ if loaded is None:
     st.stop()
 items, table = loaded
 predictions = state.prediction_sets(src)
-choice = top[2].selectbox("Predictions", ["(none)", *predictions], key="browse_predictions")
+choice = top[2].selectbox(
+    "Predictions", ["(none)", *predictions], index=1 if predictions else 0, key="browse_predictions"
+)
 if choice != "(none)":
     table = data.attach_predictions(table, predictions[choice].table, task_set.task, split)
     matched = int(table["pred"].notna().sum())

@@ -109,7 +109,7 @@ def test_browse_reports_bad_sources(app_env: Path, tmp_path: Path) -> None:
 
 
 def test_compare_page(app_env: Path) -> None:
-    at = start("pages/compare.py")
+    at = start("screens/compare.py")
     assert at.title[0].value == "Compare predictions"
     accuracy = at.dataframe[0].value
     t2i = accuracy[(accuracy["task"] == "t2i")].set_index("file")["accuracy"]
@@ -127,12 +127,12 @@ def test_compare_page(app_env: Path) -> None:
 
 def test_compare_needs_two_files(app_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SPARE3D_APP_PREDICTIONS", str(app_env / "supervised.jsonl"))
-    at = start("pages/compare.py")
+    at = start("screens/compare.py")
     assert "1 readable prediction file(s)" in at.info[0].value
 
 
 def test_plots_page(app_env: Path) -> None:
-    at = start("pages/plots.py")
+    at = start("screens/plots.py")
     charts = at.get("vega_lite_chart")
     assert len(charts) == 4
     per_task = at.dataframe[0].value
@@ -146,12 +146,12 @@ def test_plots_page(app_env: Path) -> None:
 
 def test_plots_without_predictions(app_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SPARE3D_APP_PREDICTIONS")
-    at = start("pages/plots.py")
+    at = start("screens/plots.py")
     assert texts(at.info) == ["No readable prediction file: list one or more in the sidebar."]
 
 
 def test_upload_page_renders_11_views(app_env: Path) -> None:
-    at = start("pages/upload.py")
+    at = start("screens/upload.py")
     box = trimesh.creation.box((2.0, 1.0, 1.0)).export(file_type="obj").encode()
     at.file_uploader(key="upload_file").upload("../my box.obj", box).run()
     assert not at.exception and not at.error
@@ -177,7 +177,7 @@ def test_upload_page_refuses(
     app_env: Path, monkeypatch: pytest.MonkeyPatch, name: str, content: bytes, message: str
 ):
     monkeypatch.setenv("SPARE3D_APP_MAX_UPLOAD_MB", "1")
-    at = start("pages/upload.py")
+    at = start("screens/upload.py")
     at.file_uploader(key="upload_file").upload(name, content).run()
     assert not at.exception and len(at.error) == 1 and message in at.error[0].value
     assert str(app_env / "work") not in at.error[0].value
