@@ -12,8 +12,9 @@ numpy's default_rng([seed, i]): the solid, the subtracted primitives, the poses.
 (a seeded permutation cut at the split fractions) and labels are balanced over the 4 positions within
 each split (i mod 4 over the split's models, seeded shuffle), so neither depends on which models were
 built in which run: a killed-and-resumed build, or the union of `--shard I/N` parts built into one
-OUT, equals an uninterrupted build. Each model is built in a forked child under a time limit; with
-method 'auto' the child tries exact hidden-line removal under the limit and falls back to polygonal HLR.
+OUT, equals an uninterrupted build. Each model is built in a forked child under a time limit. Line
+routes as `render views`: 'auto' (default) is the mesh route with polygonal HLR for shapes it fails on;
+'exact' runs exact hidden-line removal under the time limit and falls back to polygonal HLR past it.
 Questions failing a filter (`render.filters`) are not written; their reason goes to the manifest. The
 cross-question filter (three views near-identical to an earlier question's) runs once every model has a
 record, and removes the later question.
@@ -45,9 +46,8 @@ from render.jobs import run_jobs
 from render.layout import ANSWER_FILE, LABELLED_TASKS, N_CHOICES, SPLITS, TASKS
 from render.questions import RECIPES, Drawer, Question, RecipeError
 from render.timelimit import call_with_time_limit
-from render.views import find_models, output_stems, write_atomic
+from render.views import METHODS, find_models, output_stems, write_atomic
 
-METHODS: tuple[str, ...] = ("auto", "exact", "poly", "mesh")
 BUILD_DIR = ".build"
 MANIFEST_FILE = "manifest.json"
 DEFAULT_TIME_LIMIT = 60.0
@@ -148,7 +148,8 @@ def assign(n: int, config: DatasetConfig) -> tuple[list[str], list[int | None]]:
     return splits, labels
 
 
-def _make_question(job: Job, method: str) -> tuple[Question, int | None]:
+def _make_question(job: Job, method: str) -> tuple[Question, int | None, str]:
+    """The question of one model, its primitive count (CSG) and the line route that drew it."""
     config, spec = job.config, job.spec
     rng = np.random.default_rng([config.seed, spec.index])
     if spec.path is None:
@@ -158,7 +159,11 @@ def _make_question(job: Job, method: str) -> tuple[Question, int | None]:
         shape, n_primitives = load_shape(spec.path), None
     draw = Drawer(method, config.size, config.line_width, config.hidden)
     extra = {"extra_poses": config.extra_poses} if config.task == "poses" else {}
-    return RECIPES[config.task](spec.qid, shape, rng, job.label, draw, config.margin, **extra), n_primitives
+    question = RECIPES[config.task](spec.qid, shape, rng, job.label, draw, config.margin, **extra)
+    used = "mesh" if method == "auto" else method
+    if draw.fallbacks:
+        used = f"mesh + poly (fallback for {len(draw.fallbacks)} shapes: {draw.fallbacks[0]})"
+    return question, n_primitives, used
 
 
 def problems(question: Question) -> list[str]:
@@ -190,21 +195,19 @@ def write_question(question: Question, out: Path, split: str, qid: str) -> None:
 def build_model(job: Job) -> dict:
     """Build, filter and write one model's question; returns its record (runs in a worker process)."""
     start = time.perf_counter()
-    method = job.config.method
-    if method == "auto":
+    if job.config.method == "exact":
         try:
-            question, n_primitives = call_with_time_limit(
+            question, n_primitives, method = call_with_time_limit(
                 _make_question, job, "exact", time_limit=job.time_limit
             )
-            method = "exact"
         except (RecipeError, ModelError, CsgError):
             raise
         except Exception as exc:  # timeout or a crash of exact HLR: polygonal HLR still draws it
-            question, n_primitives = _make_question(job, "poly")
+            question, n_primitives, _ = _make_question(job, "poly")
             why = f"after {job.time_limit:g}s" if isinstance(exc, TimeoutError) else f"exact failed: {exc}"
             method = f"poly (fallback {why})"
     else:
-        question, n_primitives = _make_question(job, method)
+        question, n_primitives, method = _make_question(job, job.config.method)
     record = {
         "index": job.spec.index,
         "id": job.spec.qid,
@@ -308,8 +311,8 @@ def build_dataset(
     todo = [s for s in mine if not _record_path(out, s.index).is_file()]
     report = BuildReport(skipped=len(mine) - len(todo))
     todo = todo[:max_models] if max_models is not None else todo
-    # exact HLR and its polygonal fallback each get the limit under 'auto'
-    limit = time_limit * (2 if config.method == "auto" else 1) + 5.0
+    # exact HLR and its polygonal fallback each get the limit
+    limit = time_limit * (2 if config.method == "exact" else 1) + 5.0
     jobs = [Job(s, splits[s.index], labels[s.index], config, str(out), time_limit) for s in todo]
     bar = tqdm(total=len(jobs), unit="question", desc=f"{config.task}", disable=not progress, smoothing=0.05)
     try:

@@ -131,7 +131,7 @@ def _parsed(parse):
     default=DEFAULT_TIME_LIMIT,
     show_default=True,
     type=click.FloatRange(min=0, min_open=True),
-    help="Seconds per model (per attempt: exact, then the polygonal fallback under auto).",
+    help="Seconds per model (with --method exact: per attempt, exact then the polygonal fallback).",
 )
 @click.option("--method", default="auto", show_default=True, type=click.Choice(METHODS), help="Line route.")
 @click.option("--extra-poses", is_flag=True, help="poses task: also poses 9-20.")

@@ -27,7 +27,7 @@ from OCP.TopoDS import TopoDS_Shape
 from render.brep import shape_bounds
 from render.cameras import camera
 from render.csg import recipe_primitive, subtract, volume
-from render.drawing import DEFAULT_MARGIN, Frame, HiddenStyle, rasterize
+from render.drawing import DEFAULT_MARGIN, Frame, HiddenStyle, ViewLines, rasterize
 from render.filters import near_identical
 from render.layout import I2P_POSES, N_CHOICES, image_names, pose_marker
 from render.views import render_shape
@@ -43,15 +43,30 @@ class RecipeError(RuntimeError):
 @dataclass
 class Drawer:
     """Draws views of shapes as RGB images with one line route and style (all views of a shape at once,
-    so routes that tessellate reuse one tessellation)."""
+    so routes that tessellate reuse one tessellation).
 
-    method: str = "exact"
+    Methods as `render views`: exact, poly, mesh, and auto = the mesh route with polygonal HLR for a
+    shape the mesh route fails on; such fallbacks are listed in `fallbacks`.
+    """
+
+    method: str = "auto"
     size: int = 200
     line_width: float = 1.5
     hidden: HiddenStyle = "off"
+    fallbacks: list[str] = field(default_factory=list)
+
+    def lines(self, shape: TopoDS_Shape, views: tuple[str, ...], frame: Frame) -> dict[str, ViewLines]:
+        with_hidden = self.hidden != "off"
+        if self.method != "auto":
+            return render_shape(shape, views, self.method, frame, with_hidden)
+        try:
+            return render_shape(shape, views, "mesh", frame, with_hidden)
+        except Exception as exc:  # the polygonal route needs nothing beyond OpenCASCADE
+            self.fallbacks.append(f"mesh failed: {exc}".splitlines()[0])
+            return render_shape(shape, views, "poly", frame, with_hidden)
 
     def __call__(self, shape: TopoDS_Shape, views: Sequence[str], frame: Frame) -> dict[str, np.ndarray]:
-        lines = render_shape(shape, tuple(views), self.method, frame)
+        lines = self.lines(shape, tuple(views), frame)
         return {
             v: rasterize(lines[v], camera(v), frame, self.size, self.line_width, self.hidden) for v in views
         }

@@ -1,0 +1,142 @@
+"""Benchmark `render dataset --task t2i` against a generator in the style of the original SPARE3D one.
+
+Both build the same N T2I questions from generated CSG models with the same worker count, image size
+and hidden-line style, in one run:
+- ours: `render.dataset.build_dataset` (forked workers, all views of a shape in one call, PNG in
+  memory; it also draws each distractor's three views for the ambiguity filter), per --method;
+- reference: per question the same model and 4 subtractions, then per view exact HLR -> one SVG file
+  -> CairoSVG -> PNG file (the original pipeline), in a process pool.
+Then the packed-read rate: `render pack` on our set and random-order reads through `open_packed`
+(copied out of the memory map), against cv2.imread of the PNG files.
+
+    .venv/bin/python bench/render_dataset.py -n 60 --workers 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from render.brep import shape_bounds
+from render.cameras import camera
+from render.csg import csg_model, recipe_primitive, subtract
+from render.dataset import MANIFEST_FILE, DatasetConfig, build_dataset
+from render.drawing import Frame, to_svg
+from render.pack import open_packed, pack_dataset
+from render.timelimit import process_context
+from render.views import render_shape
+
+
+def reference_question(args: tuple[int, int, tuple[int, int], int, str, Path]) -> int:
+    """One T2I question the original way; returns the number of PNG files written."""
+    seed, index, primitives, size, hidden, out = args
+    rng = np.random.default_rng([seed, index])
+    model = csg_model(rng, primitives).shape
+    lo, hi = shape_bounds(model)
+    frame = Frame.around(lo, hi)
+    objects = []
+    while len(objects) < 4:
+        obj = subtract(model, recipe_primitive(rng, lo, hi))
+        if obj is not None:
+            objects.append(obj)
+    folder = out / f"q{index:05d}"
+    folder.mkdir(parents=True, exist_ok=True)
+    jobs = [(objects[0], v, f"q_{v}") for v in ("f", "r", "t")] + [
+        (o, "2", str(j)) for j, o in enumerate(objects)
+    ]
+    import cairosvg
+
+    for shape, view, name in jobs:
+        lines = render_shape(shape, (view,), "exact", frame)[view]
+        svg = folder / f"{name}.svg"
+        svg.write_text(to_svg(lines, camera(view), frame, size, 1.5, hidden))
+        cairosvg.svg2png(
+            url=str(svg), write_to=str(folder / f"{name}.png"), output_width=size, output_height=size
+        )
+    return len(jobs)
+
+
+def run_reference(
+    n: int, workers: int, primitives: tuple[int, int], size: int, hidden: str, out: Path
+) -> float:
+    start = time.perf_counter()
+    jobs = [(0, i, primitives, size, hidden, out) for i in range(n)]
+    with ProcessPoolExecutor(workers, mp_context=process_context()) as pool:
+        list(pool.map(reference_question, jobs))
+    return time.perf_counter() - start
+
+
+def run_ours(
+    n: int, workers: int, primitives: tuple[int, int], size: int, method: str, out: Path
+) -> tuple[float, dict]:
+    config = DatasetConfig(task="t2i", csg=n, seed=0, primitives=primitives, size=size, method=method)
+    start = time.perf_counter()
+    build_dataset(config, out, workers=workers, progress=False)
+    seconds = time.perf_counter() - start
+    return seconds, json.loads((out / MANIFEST_FILE).read_text())["counts"]
+
+
+def packed_reads(root: Path, repeats: int = 5) -> tuple[float, float]:
+    """Images/s reading the packed train split in random order, and reading its PNG files."""
+    pack_dataset(root)
+    split = open_packed(root, "train")
+    rng = np.random.default_rng(0)
+    order = np.concatenate([rng.permutation(len(split.images)) for _ in range(repeats)])
+    start = time.perf_counter()
+    total = 0
+    for row in order:
+        total += int(np.array(split.images[row])[0, 0])
+    packed = len(order) / (time.perf_counter() - start)
+    files = sorted((root / "train").rglob("*.png"))
+    start = time.perf_counter()
+    for path in files:
+        total += int(cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)[0, 0])
+    png = len(files) / (time.perf_counter() - start)
+    return packed, png
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("-n", type=int, default=60, help="T2I questions per pipeline")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--size", type=int, default=200)
+    parser.add_argument("--primitives", default="3-8")
+    parser.add_argument(
+        "--methods", default="auto,poly", help="our methods to time (auto, exact, poly, mesh)"
+    )
+    args = parser.parse_args()
+    primitives = tuple(int(v) for v in args.primitives.split("-"))
+    print(
+        f"T2I, {args.n} CSG questions ({args.primitives} primitives), {args.size} px, {args.workers} workers"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        ref = run_reference(args.n, args.workers, primitives, args.size, "red", tmp / "reference")
+        print(
+            f"reference (exact HLR, SVG files, CairoSVG; 7 views/question): {args.n / ref:6.2f} questions/s"
+        )
+        for method in args.methods.split(","):
+            seconds, counts = run_ours(args.n, args.workers, primitives, args.size, method, tmp / method)
+            print(
+                f"ours --method {method:5s} (16+ views/question, ambiguity checks): {args.n / seconds:6.2f} "
+                f"questions/s ({args.n / seconds / (args.n / ref):.2f}x reference; ok {counts['ok']}, "
+                f"filtered {counts['filtered']}, failed {counts['failed'] + counts['timeout']}); "
+                f"5,000 questions: {5000 / (args.n / seconds) / 60:.1f} min"
+            )
+        packed, png = packed_reads(tmp / args.methods.split(",")[0])
+        print(
+            f"packed reads: {packed:,.0f} images/s (random order); PNG files, cv2.imread: {png:,.0f} images/s"
+        )
+
+
+if __name__ == "__main__":
+    main()
