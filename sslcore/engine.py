@@ -100,12 +100,20 @@ class Trainer:
     def save(self) -> None:
         if not distributed.is_main():
             return
-        meta = {"config": self.config.to_json(), "step": self.step, "total_steps": self.total_steps,
-                "steps_per_epoch": self.steps_per_epoch, "world_size": self.world}  # fmt: skip
+        meta = {
+            "config": self.config.to_json(),
+            "step": self.step,
+            "total_steps": self.total_steps,
+            "steps_per_epoch": self.steps_per_epoch,
+            "world_size": self.world,
+        }
         save_checkpoint(
-            self.checkpoint_path, model=self._state(), meta=meta,
-            optimizer=self.optimizer.state_dict(), scheduler=self.scheduler.state_dict(),
-        )  # fmt: skip
+            self.checkpoint_path,
+            model=self._state(),
+            meta=meta,
+            optimizer=self.optimizer.state_dict(),
+            scheduler=self.scheduler.state_dict(),
+        )
 
     def _resume(self) -> None:
         if not self.checkpoint_path.exists():
@@ -148,9 +156,11 @@ class Trainer:
             yield from (self.images[idx] for idx in index_lists)
             return
         loader = DataLoader(
-            self.dataset, batch_sampler=[i.tolist() for i in index_lists], num_workers=self.config.workers,
+            self.dataset,
+            batch_sampler=[i.tolist() for i in index_lists],
+            num_workers=self.config.workers,
             pin_memory=self.device.type == "cuda",
-        )  # fmt: skip
+        )
         try:
             yield from (images for images, _ in loader)
         except RuntimeError as exc:  # a worker's SSLCoreError arrives wrapped; keep its last line
@@ -183,9 +193,16 @@ class Trainer:
             return {}
         c = self.config
         return evaluate_backbone(
-            self.method.backbone, self.images, self.dataset.labels, view_config(c), self.device,
-            "bf16" if self.bf16 else "fp32", c.knn_k, c.knn_t, probe,
-        )  # fmt: skip
+            self.method.backbone,
+            self.images,
+            self.dataset.labels,
+            view_config(c),
+            self.device,
+            "bf16" if self.bf16 else "fp32",
+            c.knn_k,
+            c.knn_t,
+            probe,
+        )
 
     def fit(self) -> Path:
         c = self.config

@@ -33,9 +33,13 @@ def knn_predict(
 
 
 def knn_accuracy(
-    train: torch.Tensor, train_labels: torch.Tensor, test: torch.Tensor, test_labels: torch.Tensor,
-    k: int = 200, temperature: float = 0.1,
-) -> float:  # fmt: skip
+    train: torch.Tensor,
+    train_labels: torch.Tensor,
+    test: torch.Tensor,
+    test_labels: torch.Tensor,
+    k: int = 200,
+    temperature: float = 0.1,
+) -> float:
     num_classes = int(max(train_labels.max(), test_labels.max())) + 1
     pred = knn_predict(test, train, train_labels, num_classes, k, temperature)
     return float((pred == test_labels).float().mean())

@@ -63,6 +63,8 @@ def color_jitter(
     p: float = 0.8,
 ) -> torch.Tensor:
     """SimCLR colour jitter; samples not drawn (prob. 1 - p) get factor 1 / angle 0, i.e. unchanged."""
+    if p <= 0:
+        return x
     n = x.shape[0]
     on = torch.rand(n, generator=generator) < p
 

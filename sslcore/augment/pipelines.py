@@ -32,6 +32,7 @@ IMAGENET_STD = (0.229, 0.224, 0.225)
 class ViewConfig:
     size: int
     scale: tuple[float, float] = (0.08, 1.0)
+    ratio: tuple[float, float] = (3 / 4, 4 / 3)
     flip_p: float = 0.5
     jitter_strength: float = 1.0
     jitter_p: float = 0.8
@@ -53,9 +54,18 @@ class ViewConfig:
 def line_drawing_config(size: int, **overrides: object) -> ViewConfig:
     """The line-drawing preset (1-channel statistics mean 0.5, std 0.5)."""
     preset = dict(
-        scale=(0.25, 1.0), hue=False, gray_p=0.0, blur_p=0.2, rotate_deg=10.0, shear=0.1, stroke_width_p=0.5,
-        stroke_dropout_p=0.3, fill=1.0, mean=(0.5,), std=(0.5,),
-    )  # fmt: skip
+        scale=(0.25, 1.0),
+        hue=False,
+        gray_p=0.0,
+        blur_p=0.2,
+        rotate_deg=10.0,
+        shear=0.1,
+        stroke_width_p=0.5,
+        stroke_dropout_p=0.3,
+        fill=1.0,
+        mean=(0.5,),
+        std=(0.5,),
+    )
     return ViewConfig(size=size, **{**preset, **overrides})  # type: ignore[arg-type]
 
 
@@ -79,7 +89,7 @@ class ViewPipeline:
         c = self.config
         n = images.shape[0]
         theta = crop_matrices(
-            n, generator, c.scale, flip_p=c.flip_p, max_rotate_deg=c.rotate_deg, max_shear=c.shear
+            n, generator, c.scale, c.ratio, flip_p=c.flip_p, max_rotate_deg=c.rotate_deg, max_shear=c.shear
         )
         x = warp(images.float().div_(255), theta, c.size, c.fill)
         s = c.jitter_strength

@@ -28,9 +28,16 @@ from sslcore.augment.geometry import rotation_matrices, shear_matrices, warp
 
 GEOMETRIC = ("Rotate", "ShearX", "ShearY", "TranslateX", "TranslateY")
 PHOTOMETRIC = (
-    "AutoContrast", "Brightness", "Color", "Contrast", "Equalize",
-    "Identity", "Posterize", "Sharpness", "Solarize",
-)  # fmt: skip
+    "AutoContrast",
+    "Brightness",
+    "Color",
+    "Contrast",
+    "Equalize",
+    "Identity",
+    "Posterize",
+    "Sharpness",
+    "Solarize",
+)
 POOL = PHOTOMETRIC + GEOMETRIC
 
 

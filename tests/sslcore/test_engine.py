@@ -1,0 +1,68 @@
+from pathlib import Path
+
+import pytest
+import torch
+
+from sslcore.checkpoint import load_backbone, load_checkpoint
+from sslcore.engine import Trainer
+from sslcore.pretrain import PretrainConfig
+
+
+def tiny(method: str, data: Path, out: Path, **kw: object) -> PretrainConfig:
+    settings = dict(
+        image_size=16,
+        small_input=False,
+        batch_size=8,
+        epochs=2,
+        proj_hidden=32,
+        proj_dim=16,
+        queue_size=32,
+        knn_every=0,
+        linear_probe=False,
+        log_every=1,
+        tensorboard=False,
+        seed=3,
+    )
+    return PretrainConfig(method=method, data=data, out=out, **{**settings, **kw})  # type: ignore[arg-type]
+
+
+def test_tiny_simclr_run_lowers_the_loss_and_writes_outputs(line_folder: Path, tmp_path: Path):
+    trainer = Trainer(
+        tiny("simclr", line_folder, tmp_path / "run", epochs=6, optimizer="adamw", lr=0.02, knn_every=3)
+    )
+    out = trainer.fit()
+    losses = [loss for _, loss in trainer.history]
+    assert len(losses) == 18
+    assert sum(losses[-4:]) / 4 < sum(losses[:4]) / 4 - 0.1
+    assert {
+        "last.pt",
+        "metrics.csv",
+        "config.json",
+        "eval.json",
+        "backbone.safetensors",
+        "backbone.json",
+    } <= {p.name for p in out.iterdir()}
+    rows = (out / "metrics.csv").read_text().splitlines()
+    assert rows[0].startswith("step,epoch,loss") and "knn_acc" in rows[0]
+    backbone = load_backbone(out / "backbone.safetensors")
+    x = torch.rand(2, 1, 16, 16)
+    trainer.method.backbone.eval()
+    assert torch.allclose(backbone(x), trainer.method.backbone(x), atol=1e-5)
+    assert load_checkpoint(out / "last.pt")["meta"]["step"] == 18
+
+
+@pytest.mark.parametrize("method", ["clsa"])
+def test_resume_continues_exactly(method: str, line_folder: Path, tmp_path: Path):
+    full = Trainer(tiny(method, line_folder, tmp_path / "full"))
+    full.fit()
+    interrupted = Trainer(tiny(method, line_folder, tmp_path / "part", max_steps=3))
+    interrupted.fit()
+    assert load_checkpoint(tmp_path / "part" / "last.pt")["meta"]["step"] == 3
+    resumed = Trainer(tiny(method, line_folder, tmp_path / "part", resume=True))
+    assert resumed.step == 3
+    resumed.fit()
+    expected = dict(full.history)
+    assert [s for s, _ in resumed.history] == [4, 5, 6]
+    for step, loss in resumed.history:
+        assert loss == pytest.approx(expected[step], rel=1e-5, abs=1e-6)
+    assert torch.equal(resumed.method.queue.keys, full.method.queue.keys)
