@@ -51,6 +51,10 @@ def sidebar_sources() -> None:
         "Data folder", key=DATA_KEY, help="A question set made by `render dataset`, or a parent."
     )
     st.sidebar.text_area("Prediction files (JSONL, one per line)", key=PREDICTIONS_KEY)
+    if st.sidebar.button(
+        "Reload files", help="Read data and predictions again (after they changed on disk)."
+    ):
+        st.cache_data.clear()
 
 
 def sources() -> Sources:

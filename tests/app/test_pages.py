@@ -83,7 +83,11 @@ def test_browse_reports_bad_sources(app_env: Path, tmp_path: Path) -> None:
     # AppTest drops the entry script's sidebar from its tree after the first rerun of a multipage app,
     # so the sidebar inputs are set through their session-state keys here.
     at = start()
-    assert [w.key for w in at.sidebar.children.values()] == ["source_data", "source_predictions"]
+    assert [w.label for w in at.sidebar.children.values()] == [
+        "Data folder",
+        "Prediction files (JSONL, one per line)",
+        "Reload files",
+    ]
     at.session_state["source_data"] = str(tmp_path / "nowhere")
     at.run()
     assert texts(at.error) == [f"{tmp_path / 'nowhere'}: no such data directory"] and not at.exception
@@ -182,3 +186,30 @@ def test_upload_page_refuses(
     assert not at.exception and len(at.error) == 1 and message in at.error[0].value
     assert str(app_env / "work") not in at.error[0].value
     assert not at.image
+
+
+def test_upload_page_asks_a_network(app_env: Path) -> None:
+    import torch
+
+    from spare3d.checkpoint import save_model
+    from spare3d.models import NetConfig, build_model
+
+    torch.manual_seed(0)
+    net = build_model(NetConfig(model="pose", task="i2p", width=4, image_size=16, hidden=8))
+    checkpoint = save_model(app_env / "pose.pt", net, {"stage": "test"})
+    at = start("screens/upload.py")
+    at.file_uploader(key="upload_file").upload(
+        "box.obj", trimesh.creation.box((2, 1, 1)).export(file_type="obj").encode()
+    )
+    at.run()
+    at.text_input(key="upload_checkpoint").input(str(app_env / "missing.pt")).run()
+    assert "file not found" in at.error[0].value and not at.exception
+    at.text_input(key="upload_checkpoint").input(str(checkpoint)).run()
+    assert at.radio(key="upload_query_task").options == ["i2p", "p2i"]
+    answers = at.dataframe[0].value
+    assert answers["drawn from pose"].tolist() == [1, 2, 5, 6]
+    assert set(answers["answer"]) <= {1, 2, 5, 6}
+    at.radio(key="upload_query_task").set_value("p2i").run()
+    assert at.dataframe[0].value["asked pose"].tolist() == [1, 2, 5, 6]
+    at.multiselect(key="upload_query_poses").set_value([1, 2]).run()
+    assert "need 4 distinct isometric poses" in at.error[0].value and not at.exception
