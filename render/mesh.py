@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 import trimesh
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components, depth_first_order
 
 from render.cameras import Camera
 from render.drawing import Frame, ViewLines
@@ -157,16 +159,16 @@ def ray_caster(vertices: np.ndarray, faces: np.ndarray) -> Occluded:
 
 def contour_segments(
     vertices: np.ndarray, triangles: np.ndarray, corner_normals: np.ndarray, cam: Camera
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Interpolated silhouettes of a smooth surface (Hertzmann & Zorin 2000) seen by `cam`.
 
     With g = n . N at each triangle corner (n: the smooth surface normal there, `corner_normals` (T, 3, 3)),
     the contour g = 0 crosses a triangle edge (a, b) whose corners differ in sign at
     p = v_a + t (v_b - v_a), t = g_a / (g_a - g_b); the two crossings of a triangle make one segment.
-    Unlike mesh-edge silhouettes it does not zigzag along the facets. Each edge is evaluated from its
-    lower vertex index, so the two triangles sharing it get the same point and the segments chain.
-    Returns (S, 2, 3) segments and (S, 3) unit interpolated normals at them (perpendicular to N,
-    pointing away from the surface in the image plane).
+    Unlike mesh-edge silhouettes it does not zigzag along the facets. A crossing is a node named by its
+    mesh edge (evaluated from the edge's lower vertex), so neighbouring triangles share it.
+    Returns node points (P, 3), unit normals at the nodes (P, 3; perpendicular to N, pointing away
+    from the surface in the image plane) and the segments as (S, 2) node indices.
     """
     g = corner_normals @ cam.direction
     front = g > FACING_TOL
@@ -182,14 +184,15 @@ def contour_segments(
     va, vb = vertices[tri[rows, ia]], vertices[tri[rows, ib]]
     points = va + t * (vb - va)
     between = normals[rows, ia] + t * (normals[rows, ib] - normals[rows, ia])
-    first = np.argmax(crosses, axis=1)
-    second = 2 - np.argmax(crosses[:, ::-1], axis=1)
     k = np.arange(len(tri))
-    segments = np.stack([points[k, first], points[k, second]], axis=1)
-    normal = between[k, first] + between[k, second]
+    ends = np.stack([np.argmax(crosses, axis=1), 2 - np.argmax(crosses[:, ::-1], axis=1)], axis=1)
+    edge_key = tri[rows, ia] * np.int64(len(vertices)) + tri[rows, ib]
+    _, first, pairs = np.unique(edge_key[k[:, None], ends], return_index=True, return_inverse=True)
+    node_points = points[k[:, None], ends].reshape(-1, 3)[first]
+    normal = between[k[:, None], ends].reshape(-1, 3)[first]
     normal -= np.outer(normal @ cam.direction, cam.direction)
     length = np.linalg.norm(normal, axis=1, keepdims=True)
-    return segments, normal / np.where(length > 0, length, 1.0)
+    return node_points, normal / np.where(length > 0, length, 1.0), pairs.reshape(-1, 2)
 
 
 def trace_visibility(
@@ -260,6 +263,61 @@ def join_runs(lo: np.ndarray, hi: np.ndarray, spacing: float) -> list[np.ndarray
     return [points[i:j] for i, j in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
+def chain_edges(pairs: np.ndarray) -> list[np.ndarray]:
+    """Order undirected edges (E, 2) between node ids into paths: a list of node-id arrays.
+
+    A depth-first search from one start per connected component (a path end, degree 1, when there is
+    one) walks every path and cycle of the edge graph in order; the search tree breaks into paths
+    where the next node is not the child of the previous one, and edges left out of the tree (the
+    closing edge of a cycle, extra edges at branch nodes) become two-node paths. Every edge appears once.
+    """
+    if len(pairs) == 0:
+        return []
+    nodes, local = np.unique(pairs, return_inverse=True)
+    local = local.reshape(-1, 2)
+    n = len(nodes)
+    graph = coo_matrix((np.ones(len(local)), (local[:, 0], local[:, 1])), shape=(n + 1, n + 1)).tocsr()
+    degree = np.bincount(local.ravel(), minlength=n)
+    _, component = connected_components(graph[:n, :n], directed=False)
+    rank = np.lexsort((degree != 1, component))
+    starts = rank[np.flatnonzero(np.diff(component[rank], prepend=-1))]
+    # A virtual root joined to every start lets one search cover all components.
+    root = np.full(len(starts), n)
+    graph = graph + coo_matrix((np.ones(len(starts)), (root, starts)), shape=(n + 1, n + 1)).tocsr()
+    order, parent = depth_first_order(graph, n, directed=False)
+    order = order[1:]
+    new_path = (parent[order] == n) | (parent[order] != np.concatenate([[n], order[:-1]]))
+    firsts = np.flatnonzero(new_path)
+    bounds = np.append(firsts, len(order))
+    paths = []
+    for i, j in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        head = parent[order[i]]
+        paths.append(order[i:j] if head == n else np.concatenate([[head], order[i:j]]))
+    tree = np.sort(np.stack([parent[order], order], axis=1), axis=1)
+    tree = tree[tree[:, 1] != n]
+
+    def key(e: np.ndarray) -> np.ndarray:
+        return e[:, 0] * (n + 1) + e[:, 1]
+
+    edges = np.sort(local, axis=1)
+    rest = edges[~np.isin(key(edges), key(tree))]
+    # Close cycles: a leftover edge from a path's last node back to its first one ends that path.
+    ends = np.sort(np.array([[p[-1], p[0]] for p in paths]), axis=1)
+    closes = (np.array([len(p) for p in paths]) > 2) & np.isin(key(ends), key(rest))
+    for i in np.flatnonzero(closes):
+        paths[i] = np.append(paths[i], paths[i][0])
+    rest = rest[~np.isin(key(rest), key(ends[closes]))]
+    paths.extend(rest)
+    return [nodes[p] for p in paths]
+
+
+def path_segments(paths: list[np.ndarray]) -> np.ndarray:
+    """(n, 2) consecutive node pairs of paths, path after path (the input order of `trace_visibility`)."""
+    if not paths:
+        return np.zeros((0, 2), np.int64)
+    return np.vstack([np.stack([p[:-1], p[1:]], axis=1) for p in paths])
+
+
 def edge_index_union(*index_sets: np.ndarray) -> np.ndarray:
     """Unique undirected (k, 2) vertex-index edges from several sets, order of first appearance kept."""
     edges = np.vstack([e.reshape(-1, 2) for e in index_sets]).astype(np.int64)
@@ -281,7 +339,7 @@ def mesh_views(
     sharp = feature_edge_index(mesh, angle_deg)
     out = {}
     for cam in cams:
-        edges = edge_index_union(sharp, silhouette_edge_index(mesh, cam))
+        edges = path_segments(chain_edges(edge_index_union(sharp, silhouette_edge_index(mesh, cam))))
         out[cam.key] = trace_visibility(mesh.vertices[edges], cam, occluded, spacing, offset)
     return out
 

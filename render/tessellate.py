@@ -39,7 +39,15 @@ from render.brep import model_frame
 from render.cameras import Camera
 from render.drawing import ViewLines
 from render.hlr import ANGULAR_DEFLECTION
-from render.mesh import RAY_OFFSET, contour_segments, ray_caster, sample_spacing, trace_visibility
+from render.mesh import (
+    RAY_OFFSET,
+    chain_edges,
+    contour_segments,
+    path_segments,
+    ray_caster,
+    sample_spacing,
+    trace_visibility,
+)
 
 # BRepMesh chord error relative to the model's frame side (0.2 px at 200 px) and angle between the
 # normals of neighbouring facets (radians): with the chord error bounding the error in pixels, a coarser
@@ -159,7 +167,7 @@ def tessellate(shape: TopoDS_Shape, deflection: float | None = None) -> Tessella
             curved.append(np.full(len(mesh[1]), is_curved))
         offsets[i + 1] = offsets[i] + count
     raw = np.vstack(nodes)
-    vertices, welded = weld(raw, 1e-7 * float(np.ptp(raw, axis=0).max(initial=0.0)) or 1e-12)
+    vertices, welded = weld(raw, 1e-7 * deflection / DEFLECTION_RATIO)
     raw_tri = np.vstack(triangles)
     tri = welded[raw_tri]
     proper = (tri[:, 0] != tri[:, 1]) & (tri[:, 1] != tri[:, 2]) & (tri[:, 2] != tri[:, 0])
@@ -207,13 +215,6 @@ def _shapes(shapes: List_TopoDS_Shape) -> list[TopoDS_Shape]:
     )
 
 
-def chain_segments(chains: list[np.ndarray]) -> np.ndarray:
-    """(n, 2) consecutive index pairs of vertex-index chains, chain after chain."""
-    if not chains:
-        return np.zeros((0, 2), np.int64)
-    return np.vstack([np.stack([c[:-1], c[1:]], axis=1) for c in chains])
-
-
 def brep_mesh_lines(
     shape: TopoDS_Shape,
     cams: Sequence[Camera],
@@ -235,13 +236,16 @@ def brep_mesh_lines(
     size = float(np.ptp(bounds, axis=0).max())
     occluded = ray_caster(vertices, tess.triangles)
     fixed = np.concatenate(
-        [vertices[chain_segments(tess.edges)], *(np.stack([c[:-1], c[1:]], axis=1) for c in tess.curve_edges)]
+        [vertices[path_segments(tess.edges)], *(np.stack([c[:-1], c[1:]], axis=1) for c in tess.curve_edges)]
     )
     curved = tess.triangles[tess.curved], tess.corner_normals[tess.curved]
     out = {}
     for cam in cams:
-        contours, normals = contour_segments(vertices, *curved, cam)
-        segments = np.concatenate([fixed, contours])
-        nudge = np.concatenate([np.zeros((len(fixed), 3)), OUTLINE_NUDGE * tess.deflection * normals])
+        nodes, normals, pairs = contour_segments(vertices, *curved, cam)
+        contours = path_segments(chain_edges(pairs))
+        segments = np.concatenate([fixed, nodes[contours]])
+        outwards = normals[contours[:, 0]] + normals[contours[:, 1]]
+        outwards /= np.maximum(np.linalg.norm(outwards, axis=1, keepdims=True), 1e-12)
+        nudge = np.concatenate([np.zeros((len(fixed), 3)), OUTLINE_NUDGE * tess.deflection * outwards])
         out[cam.key] = trace_visibility(segments, cam, occluded, spacing, RAY_OFFSET * size, nudge)
     return out
