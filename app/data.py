@@ -85,7 +85,13 @@ def _task_set(root: Path, name: str) -> TaskSet | None:
 
 def discover(data: Path) -> list[TaskSet]:
     """All question sets under a data root, sorted by name; DataError when there is none."""
-    data = Path(data)
+    try:
+        return _discover(Path(data))
+    except OSError as exc:
+        raise DataError(f"{exc.filename or data}: cannot read ({exc.strerror or exc})") from None
+
+
+def _discover(data: Path) -> list[TaskSet]:
     if not data.exists():
         raise DataError(f"{data}: no such data directory")
     if not data.is_dir():

@@ -1,9 +1,14 @@
-"""A tiny data root in the SPARE3D layouts (t2i, i2p, p2i; 32 px drawings) and prediction files for it."""
+"""A tiny data root in the SPARE3D layouts (t2i, i2p, p2i; 32 px drawings) and prediction files for it.
+
+Tests reach the helpers through the `tiny` fixture (not `from conftest import`, which depends on
+pytest's import mode).
+"""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import cv2
 import numpy as np
@@ -95,3 +100,16 @@ def predictions(tmp_path: Path) -> tuple[Path, Path]:
     a = prediction_lines("t2i", {1, 2}) + prediction_lines("i2p", {0}) + prediction_lines("p2i", set())
     b = prediction_lines("t2i", {2, 3, 4}, seed=1) + prediction_lines("i2p", set(), seed=1)
     return write_jsonl(tmp_path / "supervised.jsonl", a), write_jsonl(tmp_path / "selfsup.jsonl", b)
+
+
+@pytest.fixture
+def tiny() -> SimpleNamespace:
+    """The helpers above: N (questions per split), drawing, labels_for, write_split, prediction_lines..."""
+    return SimpleNamespace(
+        N=N_QUESTIONS,
+        drawing=drawing,
+        labels_for=labels_for,
+        write_split=write_split,
+        prediction_lines=prediction_lines,
+        write_jsonl=write_jsonl,
+    )

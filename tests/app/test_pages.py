@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import trimesh
-from conftest import N_QUESTIONS
 from streamlit.testing.v1 import AppTest
 
 MAIN = Path(__file__).resolve().parents[2] / "app" / "main.py"
@@ -33,13 +33,13 @@ def texts(elements) -> list[str]:  # noqa: ANN001
     return [e.value for e in elements]
 
 
-def test_browse_t2i_with_predictions(app_env: Path) -> None:
+def test_browse_t2i_with_predictions(app_env: Path, tiny: SimpleNamespace) -> None:
     at = start()
     assert at.title[0].value == "Questions"
     at.selectbox(key="browse_set").set_value(2).run()  # sets sorted: i2p, p2i, t2i
     at.selectbox(key="browse_predictions").set_value("supervised.jsonl").run()
     assert not at.exception and not at.error
-    assert at.selectbox(key="browse_qid").options == [f"t2i_{i:03d}" for i in range(N_QUESTIONS)]
+    assert at.selectbox(key="browse_qid").options == [f"t2i_{i:03d}" for i in range(tiny.N)]
     at.selectbox(key="browse_qid").set_value("t2i_001").run()
     captions = [img.captions[0] for img in at.image]
     assert captions[:3] == ["front", "right", "top"]

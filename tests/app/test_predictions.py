@@ -5,21 +5,21 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import N_QUESTIONS, prediction_lines, write_jsonl
 
 from app import predictions as P
 
 
-def test_load_predictions_rows_and_confidence(predictions: tuple[Path, Path]) -> None:
+def test_load_predictions_rows_and_confidence(predictions: tuple[Path, Path], tiny: SimpleNamespace) -> None:
     pset = P.load_predictions(predictions[0])
     assert pset.problems == []
     t = pset.table
-    assert len(t) == 3 * N_QUESTIONS and list(t.columns) == P.COLUMNS
-    lines = prediction_lines("t2i", {1, 2})
+    assert len(t) == 3 * tiny.N and list(t.columns) == P.COLUMNS
+    lines = tiny.prediction_lines("t2i", {1, 2})
     row = t[(t["task"] == "t2i") & (t["id"] == "t2i_001")].iloc[0]
     scores = np.array(lines[1]["scores"])
     assert row["pred"] == lines[1]["pred"] and not row["correct"]
@@ -42,8 +42,10 @@ def test_load_predictions_rows_and_confidence(predictions: tuple[Path, Path]) ->
         ('{"id": "a", "task": "t2i", "label": true, "pred": 1, "scores": [0, 0, 0, 0]}', "label/pred"),
     ],
 )
-def test_bad_lines_are_skipped_with_file_and_line(tmp_path: Path, line: str, problem: str) -> None:
-    good = json.dumps(prediction_lines("t2i", set())[0])
+def test_bad_lines_are_skipped_with_file_and_line(
+    tmp_path: Path, line: str, problem: str, tiny: SimpleNamespace
+) -> None:
+    good = json.dumps(tiny.prediction_lines("t2i", set())[0])
     path = tmp_path / "p.jsonl"
     path.write_text(good + "\n\n" + line + "\n")
     pset = P.load_predictions(path)
@@ -53,11 +55,11 @@ def test_bad_lines_are_skipped_with_file_and_line(tmp_path: Path, line: str, pro
     )
 
 
-def test_string_labels_recomputed_correct_and_duplicates(tmp_path: Path) -> None:
-    lines = prediction_lines("i2p", set())[:2]
+def test_string_labels_recomputed_correct_and_duplicates(tmp_path: Path, tiny: SimpleNamespace) -> None:
+    lines = tiny.prediction_lines("i2p", set())[:2]
     lines[0].update(label="2", pred="2", correct=False)  # strings accepted; stored 'correct' is wrong
     lines.append(dict(lines[1], pred=(lines[1]["pred"] + 1) % 4, correct=False))  # repeated id: last wins
-    pset = P.load_predictions(write_jsonl(tmp_path / "p.jsonl", lines))
+    pset = P.load_predictions(tiny.write_jsonl(tmp_path / "p.jsonl", lines))
     t = pset.table
     assert t["label"].tolist() == [2, lines[1]["label"]] and t["correct"].tolist() == [True, False]
     assert any("'correct' disagrees" in p for p in pset.problems)
@@ -92,20 +94,20 @@ def test_accuracy_table_and_wilson(predictions: tuple[Path, Path]) -> None:
     assert set(table["file"]) == {"A", "B"} and len(table) == 5  # B has no p2i
 
 
-def test_confusion_counts(predictions: tuple[Path, Path]) -> None:
+def test_confusion_counts(predictions: tuple[Path, Path], tiny: SimpleNamespace) -> None:
     a = P.load_predictions(predictions[0]).table
     c = P.confusion(a[a["task"] == "t2i"]).to_numpy()
-    labels = [i % 4 for i in range(N_QUESTIONS)]
+    labels = [i % 4 for i in range(tiny.N)]
     expected = np.zeros((4, 4), int)
     for i, label in enumerate(labels):
         expected[label, (label + 1) % 4 if i in {1, 2} else label] += 1
     assert np.array_equal(c, expected)
 
 
-def test_compare_agreement_and_mcnemar(predictions: tuple[Path, Path]) -> None:
+def test_compare_agreement_and_mcnemar(predictions: tuple[Path, Path], tiny: SimpleNamespace) -> None:
     a, b = (P.load_predictions(p).table for p in predictions)
     merged = P.compare(a[a["task"] == "t2i"], b[b["task"] == "t2i"])
-    assert len(merged) == N_QUESTIONS
+    assert len(merged) == tiny.N
     # A wrong on 1, 2; B wrong on 2, 3, 4; both answer label+1 when wrong, so they agree on 2
     assert merged.loc[~merged["agree"], "id"].tolist() == ["t2i_001", "t2i_003", "t2i_004"]
     counts = P.agreement(merged)
@@ -116,9 +118,9 @@ def test_compare_agreement_and_mcnemar(predictions: tuple[Path, Path]) -> None:
     assert P.mcnemar_p(i2p) == pytest.approx(1.0) and P.agreement(i2p).loc["A wrong", "B right"] == 1
 
 
-def test_accuracy_by_primitives_and_scores(predictions: tuple[Path, Path]) -> None:
+def test_accuracy_by_primitives_and_scores(predictions: tuple[Path, Path], tiny: SimpleNamespace) -> None:
     a = P.load_predictions(predictions[0]).table
-    counts = {"t2i": {f"t2i_{i:03d}": 3 + i % 3 for i in range(N_QUESTIONS)}}
+    counts = {"t2i": {f"t2i_{i:03d}": 3 + i % 3 for i in range(tiny.N)}}
     table = P.accuracy_by_primitives({"A": a}, counts)
     assert table["task"].unique().tolist() == ["t2i"]
     by = table.set_index("n_primitives")
@@ -126,8 +128,8 @@ def test_accuracy_by_primitives_and_scores(predictions: tuple[Path, Path]) -> No
     assert by["n"].tolist() == [2, 2, 2] and by["correct"].tolist() == [2, 1, 1]
     assert P.accuracy_by_primitives({"A": a}, {}).empty
     scores = P.score_long(a[a["task"] == "t2i"])
-    assert len(scores) == 4 * N_QUESTIONS
-    assert (scores["role"] == "correct answer").sum() == N_QUESTIONS
+    assert len(scores) == 4 * tiny.N
+    assert (scores["role"] == "correct answer").sum() == tiny.N
 
 
 def test_filter_table() -> None:

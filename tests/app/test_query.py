@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 import torch
-from conftest import drawing
 
 from app.query import QueryError, answerable_tasks, ask, load_network
 from spare3d.checkpoint import save_model
@@ -24,8 +24,8 @@ def saved(tmp_path: Path, model: str, task: str) -> Path:
 
 
 @pytest.fixture
-def images() -> dict[str, np.ndarray]:
-    return {view: drawing(i) for i, view in enumerate(VIEWS)}  # 32 px, resized to the network's 16
+def images(tiny: SimpleNamespace) -> dict[str, np.ndarray]:
+    return {view: tiny.drawing(i) for i, view in enumerate(VIEWS)}  # 32 px, resized to the network's 16
 
 
 def gray(images: dict[str, np.ndarray], keys: list[str]) -> torch.Tensor:
