@@ -140,6 +140,25 @@ def weld(vertices: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray]:
     return vertices[first], inverse.reshape(-1)
 
 
+def repair_singular_normals(
+    vertices: np.ndarray, triangles: np.ndarray, face: np.ndarray, corners: np.ndarray
+) -> np.ndarray:
+    """Zero the corner normals at surface singularities, where a face's normal is not defined.
+
+    At a cone's apex one node carries one arbitrary normal for all the triangles around it, and
+    some of them then sit more than 60 degrees off that normal. Every corner at such a vertex (of that
+    face) gets a zero normal, i.e. g = n . N = 0 in every view: the interpolated outline then runs into
+    the apex, as a cone's outline does. Planar faces' zero normals stay zero.
+    """
+    v = vertices[triangles]
+    facet = np.cross(v[:, 1] - v[:, 0], v[:, 2] - v[:, 0])
+    facet /= np.maximum(np.linalg.norm(facet, axis=1, keepdims=True), 1e-300)
+    off = (np.einsum("tkj,tj->tk", corners, facet) < 0.5) & np.any(corners != 0, axis=2)
+    key = face[:, None] * np.int64(len(vertices)) + triangles
+    singular = np.isin(key, key[off])
+    return np.where(singular[..., None], 0.0, corners)
+
+
 def tessellate(shape: TopoDS_Shape, deflection: float | None = None) -> Tessellation:
     """Triangulate a shape once and collect the welded mesh and its drawable edges (see module doc)."""
     if deflection is None:
@@ -148,29 +167,32 @@ def tessellate(shape: TopoDS_Shape, deflection: float | None = None) -> Tessella
     faces = ShapeIndex()
     TopExp.MapShapes_s(shape, TopAbs_FACE, faces)
     offsets = np.zeros(faces.Size() + 1, np.int64)
-    nodes, normals, triangles, curved = (
+    nodes, normals, triangles, face_of = (
         [np.zeros((0, 3))],
         [np.zeros((0, 3))],
         [np.zeros((0, 3), np.int64)],
         [],
     )
+    curved = np.zeros(faces.Size(), bool)
     for i in range(faces.Size()):
         face = TopoDS.Face(faces.FindKey(i + 1))
-        is_curved = BRepAdaptor_Surface(face, False).GetType() != GeomAbs_Plane
-        mesh = face_triangles(face, with_normals=is_curved)
+        curved[i] = BRepAdaptor_Surface(face, False).GetType() != GeomAbs_Plane
+        mesh = face_triangles(face, with_normals=curved[i])
         count = 0
         if mesh is not None:
             count = len(mesh[0])
             nodes.append(mesh[0])
-            normals.append(mesh[2] if is_curved else np.zeros((count, 3)))
+            normals.append(mesh[2] if curved[i] else np.zeros((count, 3)))
             triangles.append(mesh[1] + offsets[i])
-            curved.append(np.full(len(mesh[1]), is_curved))
+            face_of.append(np.full(len(mesh[1]), i))
         offsets[i + 1] = offsets[i] + count
     raw = np.vstack(nodes)
     vertices, welded = weld(raw, 1e-7 * deflection / DEFLECTION_RATIO)
     raw_tri = np.vstack(triangles)
     tri = welded[raw_tri]
     proper = (tri[:, 0] != tri[:, 1]) & (tri[:, 1] != tri[:, 2]) & (tri[:, 2] != tri[:, 0])
+    tri, raw_tri = tri[proper], raw_tri[proper]
+    face_of = np.concatenate([np.zeros(0, np.int64), *face_of])[proper]
 
     edge_faces = EdgeFaces()
     TopExp.MapShapesAndAncestors_s(shape, TopAbs_EDGE, TopAbs_FACE, edge_faces)
@@ -192,9 +214,9 @@ def tessellate(shape: TopoDS_Shape, deflection: float | None = None) -> Tessella
             curve_edges.append(curve_points(edge, deflection))
     return Tessellation(
         vertices=vertices,
-        triangles=tri[proper],
-        corner_normals=np.vstack(normals)[raw_tri[proper]],
-        curved=np.concatenate([np.zeros(0, bool), *curved])[proper],
+        triangles=tri,
+        corner_normals=repair_singular_normals(vertices, tri, face_of, np.vstack(normals)[raw_tri]),
+        curved=curved[face_of],
         edges=edges,
         curve_edges=[c for c in curve_edges if len(c) >= 2],
         deflection=deflection,

@@ -154,3 +154,12 @@ def test_featuretype_step_matches_exact_hlr() -> None:
     for cam in cams:
         iou = line_iou(rasterize(exact[cam.key], cam, frame), rasterize(fast[cam.key], cam, frame))
         assert iou >= 0.9, (cam.key, iou)
+
+
+def test_cone_outline_runs_into_the_apex() -> None:
+    cone = BRepPrimAPI_MakeCone(1.0, 0.0, 2.0).Shape()
+    lines = brep_mesh_lines(cone, [camera("f")])["f"]
+    points = np.vstack(lines.visible)
+    assert np.min(np.linalg.norm(points - [0.0, 2.0], axis=1)) < 1e-6
+    length = sum(np.linalg.norm(np.diff(p, axis=0), axis=1).sum() for p in lines.visible)
+    assert length == pytest.approx(2.0 + 2 * np.sqrt(5.0), rel=0.01)
