@@ -4,7 +4,8 @@ Datasets: N generated CSG solids (render.csg.random_csg, written as STEP) and th
 ../shared/realcad (the threaded screw excluded: exact HLR takes minutes per view on it).
 Pipelines, each reading the STEP/BREP files and writing one 200 px PNG per view, timed end to end:
 - reference: in the style of the original SPARE3D generator: per view exact HLR (tangential deflection
-  0.04 model units) -> one SVG file written to disk -> CairoSVG rasterizes it to a PNG;
+  0.04 model units) -> one SVG file (a polyline per edge, model units) written to disk -> CairoSVG
+  rasterizes it to a PNG;
 - exact / poly / mesh / auto: this project's `render_folder` with that method (exact runs under the per-model
   time limit with the polygonal fallback).
 Each pipeline runs over the same files with a process pool of 1, 2, ... workers. Reported: views per
@@ -31,8 +32,8 @@ import cv2
 import numpy as np
 
 from render.brep import BREP_FILE_SUFFIXES, load_shape, model_frame
-from render.cameras import DEFAULT_VIEWS, camera
-from render.drawing import line_iou, to_svg
+from render.cameras import DEFAULT_VIEWS, Camera, camera
+from render.drawing import Frame, ViewLines, line_iou
 from render.hlr import exact_hlr
 from render.timelimit import process_context
 from render.views import DEFAULT_TIME_LIMIT, find_models, output_stems, render_folder
@@ -61,6 +62,24 @@ def link_realcad(folder: Path) -> None:
             (folder / f"{part.parent.name}_{part.name}").symlink_to(part)
 
 
+def reference_svg(lines: ViewLines, cam: Camera, frame: Frame) -> str:
+    """An SVG in the style of pythonocc's export_shape_to_svg, as the SPARE3D generator wrote them: one
+    <polyline> per edge in model units (y flipped) inside a viewBox on the frame; stroke width in model
+    units, here set to LINE_WIDTH pixels at SIZE."""
+    cx, cy = cam.project(np.asarray(frame.center))
+    x0, y0, side = cx - frame.side / 2, -cy - frame.side / 2, frame.side
+    stroke = LINE_WIDTH * side / SIZE
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{SIZE}" height="{SIZE}" '
+        f'viewBox="{x0:f} {y0:f} {side:f} {side:f}">',
+        f'<rect x="{x0:f}" y="{y0:f}" width="{side:f}" height="{side:f}" fill="white"/>',
+    ]
+    for p in lines.visible:
+        points = " ".join(f"{x:f},{-y:f}" for x, y in p)
+        parts.append(f'<polyline points="{points}" fill="none" stroke="black" stroke-width="{stroke:f}"/>')
+    return "\n".join([*parts, "</svg>\n"])
+
+
 def reference_model(path: Path, out_dir: Path, stem: str) -> None:
     """The SPARE3D generator's route for one model: exact HLR, an SVG file per view, CairoSVG to PNG."""
     import cairosvg
@@ -69,9 +88,9 @@ def reference_model(path: Path, out_dir: Path, stem: str) -> None:
     frame = model_frame(shape)
     for key in DEFAULT_VIEWS:
         cam = camera(key)
-        lines = exact_hlr(shape, cam, REFERENCE_DEFLECTION)
+        lines = exact_hlr(shape, cam, REFERENCE_DEFLECTION, hidden=False)
         svg = out_dir / f"{stem}_{key}.svg"
-        svg.write_text(to_svg(lines, cam, frame, SIZE, LINE_WIDTH))
+        svg.write_text(reference_svg(lines, cam, frame))
         cairosvg.svg2png(url=str(svg), write_to=str(out_dir / f"{stem}_{key}.png"), output_width=SIZE)
 
 

@@ -178,7 +178,11 @@ def write_views(
     hidden: HiddenStyle = "off",
     formats: Sequence[str] = ("png",),
 ) -> list[Path]:
-    """Write <stem>_<view>.png / .svg for every view of a result (atomically); returns the paths."""
+    """Write <stem>_<view>.png / .svg for every view of a result (atomically); returns the paths.
+
+    PNGs are 8-bit greyscale when the drawing is black on white (hidden 'off' or 'dashed'), RGB when
+    hidden lines are red.
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
@@ -188,7 +192,9 @@ def write_views(
             path = out_dir / f"{stem}_{view}.{fmt}"
             if fmt == "png":
                 image = rasterize(lines, cam, result.frame, size, line_width, hidden)
-                ok, data = cv2.imencode(".png", cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+                # Black on white is written as 8-bit grey (cv2.imread still gives 3 channels), red as RGB.
+                pixels = image[..., 0] if hidden != "red" else cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
+                ok, data = cv2.imencode(".png", pixels)
                 assert ok, "PNG encoding failed"
                 write_atomic(path, data.tobytes())
             elif fmt == "svg":

@@ -90,6 +90,10 @@ def test_write_views_writes_png_and_svg_per_view_atomically(make_box, tmp_path: 
     assert sorted(p.name for p in written) == names
     image = cv2.imread(str(tmp_path / "out" / "box_f.png"))
     assert image.shape == (64, 64, 3) and (image < 128).any()
+    assert cv2.imread(str(tmp_path / "out" / "box_f.png"), cv2.IMREAD_UNCHANGED).ndim == 2  # black on white
+    write_views(result, tmp_path / "red", "box", size=64, hidden="red")
+    red = cv2.imread(str(tmp_path / "red" / "box_2.png"), cv2.IMREAD_UNCHANGED)
+    assert red.shape == (64, 64, 3) and ((red[..., 2].astype(int) - red[..., 1]) > 100).any()  # BGR
     assert (tmp_path / "out" / "box_2.svg").read_text().startswith("<svg")
 
 
