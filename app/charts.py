@@ -17,7 +17,8 @@ def accuracy_bars(table: pd.DataFrame) -> alt.LayerChart:
         y=alt.Y("accuracy:Q", scale=alt.Scale(domain=[0, 1]), title="accuracy"),
         tooltip=["file", "task", "n", "correct", alt.Tooltip("accuracy:Q", format=".3f")],
     )
-    return bars + base.mark_rule(color="black").encode(y="low:Q", y2="high:Q")
+    rule = base.mark_rule(strokeWidth=2).encode(y="low:Q", y2="high:Q", color=alt.value("black"))
+    return bars + rule
 
 
 def accuracy_vs_primitives(table: pd.DataFrame) -> alt.LayerChart:
@@ -29,7 +30,8 @@ def accuracy_vs_primitives(table: pd.DataFrame) -> alt.LayerChart:
         y=alt.Y("accuracy:Q", scale=alt.Scale(domain=[0, 1])),
         tooltip=["series", "n_primitives", "n", "accuracy"],
     )
-    return base.mark_area(opacity=0.2).encode(y="low:Q", y2="high:Q") + line
+    band = base.mark_area(opacity=0.15).encode(y=alt.Y("low:Q", title="accuracy"), y2="high:Q")
+    return band + line
 
 
 def score_histogram(scores: pd.DataFrame, bins: int = 30) -> alt.Chart:
