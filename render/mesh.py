@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 import trimesh
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components, depth_first_order
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import depth_first_order
 
 from render.cameras import Camera
 from render.drawing import Frame, ViewLines
@@ -266,25 +266,24 @@ def join_runs(lo: np.ndarray, hi: np.ndarray, spacing: float) -> list[np.ndarray
 def chain_edges(pairs: np.ndarray) -> list[np.ndarray]:
     """Order undirected edges (E, 2) between node ids into paths: a list of node-id arrays.
 
-    A depth-first search from one start per connected component (a path end, degree 1, when there is
-    one) walks every path and cycle of the edge graph in order; the search tree breaks into paths
-    where the next node is not the child of the previous one, and edges left out of the tree (the
-    closing edge of a cycle, extra edges at branch nodes) become two-node paths. Every edge appears once.
+    A depth-first search from a virtual root joined to every node, path ends (degree 1) first, walks
+    each path and cycle of the edge graph in order; the search tree breaks into paths where the next
+    node is not the child of the previous one, and edges left out of the tree (the closing edge of a
+    cycle, extra edges at branch nodes) become two-node paths. Every edge appears once.
     """
     if len(pairs) == 0:
         return []
     nodes, local = np.unique(pairs, return_inverse=True)
-    local = local.reshape(-1, 2)
     n = len(nodes)
-    graph = coo_matrix((np.ones(len(local)), (local[:, 0], local[:, 1])), shape=(n + 1, n + 1)).tocsr()
-    degree = np.bincount(local.ravel(), minlength=n)
-    _, component = connected_components(graph[:n, :n], directed=False)
-    rank = np.lexsort((degree != 1, component))
-    starts = rank[np.flatnonzero(np.diff(component[rank], prepend=-1))]
-    # A virtual root joined to every start lets one search cover all components.
-    root = np.full(len(starts), n)
-    graph = graph + coo_matrix((np.ones(len(starts)), (root, starts)), shape=(n + 1, n + 1)).tocsr()
-    order, parent = depth_first_order(graph, n, directed=False)
+    # Relabel so that path ends come first: the search leaves the root in label order.
+    perm = np.argsort(np.bincount(local.ravel(), minlength=n) != 1, kind="stable")
+    label = np.empty(n, np.int64)
+    label[perm] = np.arange(n)
+    nodes, local = nodes[perm], label[local].reshape(-1, 2)
+    rows = np.concatenate([local[:, 0], local[:, 1], np.full(n, n)])
+    cols = np.concatenate([local[:, 1], local[:, 0], np.arange(n)])
+    graph = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n + 1, n + 1))
+    order, parent = depth_first_order(graph, n, directed=True)
     order = order[1:]
     new_path = (parent[order] == n) | (parent[order] != np.concatenate([[n], order[:-1]]))
     firsts = np.flatnonzero(new_path)
