@@ -57,6 +57,7 @@ def _sizes(_ctx: click.Context, _param: click.Parameter, value: str | None) -> t
 @click.option("--device", default="auto", show_default=True)
 @click.option("--precision", type=click.Choice(["auto", "bf16", "fp32"]), default="auto", show_default=True)
 @click.option("--grad-clip", type=float, help="Clip the gradient norm to this value.")
+@click.option("--labels/--no-labels", default=True, help="Sub-folder names as labels for kNN / linear probe.")
 @click.option("--knn-every", type=click.IntRange(0), default=10, show_default=True, help="Epochs; 0: off.")
 @click.option("--log-every", type=click.IntRange(1), default=10, show_default=True, help="Steps.")
 @click.option("--max-steps", type=click.IntRange(1), help="Stop (with a checkpoint) at this step.")

@@ -101,20 +101,29 @@ def _find_split(base: Path, split: str) -> Path | None:
     return None
 
 
+def _locate(data: Path, kind: str, split: str) -> Path | None:
+    if not data.is_dir():
+        raise LayoutError(data, "no such data directory")
+    for base in (data / kind, data):
+        found = _find_split(base, split)
+        if found is not None:
+            return found
+    return data if split_kind(data) is not None else None
+
+
+def optional_split(data: Path, kind: str, split: str) -> Path | None:
+    """Like `resolve_split`, but None when the split is absent or empty (e.g. a valid split filtered away)."""
+    found = _locate(Path(data), kind, split)
+    return resolve_split(data, kind, split) if found is not None and split_kind(found) is not None else None
+
+
 def resolve_split(data: Path, kind: str, split: str) -> Path:
     """The split folder of `kind` under a data root: ROOT/kind/split, ROOT/split or ROOT itself.
 
     Raises LayoutError naming what was expected when no such folder exists or it holds another kind.
     """
     data = Path(data)
-    if not data.is_dir():
-        raise LayoutError(data, "no such data directory")
-    for base in (data / kind, data):
-        found = _find_split(base, split)
-        if found is not None:
-            break
-    else:
-        found = data if split_kind(data) is not None else None
+    found = _locate(data, kind, split)
     if found is None:
         raise LayoutError(
             data,

@@ -17,12 +17,13 @@ import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import torch
 from tqdm import tqdm
 
 from spare3d.checkpoint import initialise, load_model
 from spare3d.datasets import DrawingSet
 from spare3d.evaluate import evaluate
-from spare3d.layout import LayoutError, pose_count, resolve_split
+from spare3d.layout import LayoutError, optional_split, pose_count, resolve_split
 from spare3d.models import MODELS, NetConfig
 from spare3d.train import TrainSettings, fit
 from sslcore import distributed as dist
@@ -105,14 +106,9 @@ def check_data(opts: RunOptions) -> None:
     resolve_split(opts.data, opts.task, opts.eval_split)
 
 
-def _optional_split(data: Path, kind: str, split: str, size: int) -> DrawingSet | None:
-    try:
-        return DrawingSet.open(data, kind, split, size)
-    except LayoutError:
-        return None
-
-
-def _record(opts: RunOptions, stage: str, init: Path | None, best: Path, n_train: int, device) -> dict:
+def _record(
+    opts: RunOptions, stage: str, init: Path | None, best: Path, n_train: int, device: torch.device
+) -> dict:
     net, _ = load_model(best)
     net.to(device)
     questions = DrawingSet.open(opts.data, opts.task, opts.eval_split, net.config.image_size)
@@ -160,7 +156,8 @@ def run(opts: RunOptions) -> list[dict]:
         net, how = initialise(config, init)
         size = net.config.image_size
         train_set = DrawingSet.open(opts.data, kind, "train", size, opts.train_size)
-        valid_set = _optional_split(opts.data, kind, "valid", size)
+        valid_dir = optional_split(opts.data, kind, "valid")
+        valid_set = DrawingSet(valid_dir, kind, size) if valid_dir is not None else None
         if dist.is_main():
             tqdm.write(
                 f"{stage}: {net.config.model} on {kind} ({len(train_set.questions)} train items), from {how}"

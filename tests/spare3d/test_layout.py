@@ -1,11 +1,20 @@
 import json
+import shutil
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 
-from spare3d.layout import LayoutError, read_answers, read_split, resolve_split, split_kind, view_names
+from spare3d.layout import (
+    LayoutError,
+    optional_split,
+    read_answers,
+    read_split,
+    resolve_split,
+    split_kind,
+    view_names,
+)
 
 
 def _released_i2p(root: Path, draw) -> Path:
@@ -81,3 +90,16 @@ def test_ambiguous_view_glob(tmp_path, synthetic):
     cv2.imwrite(str(folder / "b_f.png"), np.zeros((4, 4), np.uint8))
     with pytest.raises(LayoutError, match=r"test001: 2 files match view \*f.png"):
         read_split(tmp_path / "test", "i2p")
+
+
+def test_optional_split(tmp_path, synthetic):
+    make_set = synthetic[0]
+    make_set(tmp_path / "i2p", "i2p")
+    assert optional_split(tmp_path, "i2p", "valid") == tmp_path / "i2p" / "valid"
+    assert optional_split(tmp_path, "pairs", "valid") is None
+    for folder in (tmp_path / "i2p" / "valid").iterdir():
+        if folder.is_dir():
+            shutil.rmtree(folder)
+    assert optional_split(tmp_path, "i2p", "valid") is None  # every question filtered away
+    with pytest.raises(LayoutError, match="holds i2p data, but this needs t2i data"):
+        optional_split(tmp_path / "i2p", "t2i", "train")
