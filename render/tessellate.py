@@ -78,6 +78,7 @@ class Tessellation:
 
 
 def _location_matrix(loc: TopLoc_Location) -> np.ndarray:
+    """The (3, 4) affine matrix [R | t] of a location."""
     trsf = loc.Transformation()
     return np.array([[trsf.Value(r, c) for c in range(1, 5)] for r in range(1, 4)])
 
@@ -94,7 +95,8 @@ def face_triangles(face: TopoDS_Face, with_normals: bool) -> tuple[np.ndarray, .
     nodes = np.array([tri.Node(i).Coord() for i in range(1, tri.NbNodes() + 1)]) @ m[:, :3].T + m[:, 3]
     triangles = np.array([tri.Triangle(i).Get() for i in range(1, tri.NbTriangles() + 1)]) - 1
     reversed_ = face.Orientation() == TopAbs_REVERSED
-    if reversed_:
+    # A mirroring location turns the winding inside out as well.
+    if reversed_ != (np.linalg.det(m[:, :3]) < 0):
         triangles = triangles[:, ::-1]
     if not with_normals:
         return nodes, triangles
