@@ -179,6 +179,11 @@ def question_table(questions: list[Question], manifest: dict) -> pd.DataFrame:
     return table
 
 
+def canonical_split(name: str) -> str:
+    """A split name as `spare3d eval` writes it: the folder 'val' is the split 'valid'."""
+    return "valid" if name == "val" else name
+
+
 def attach_predictions(
     questions: pd.DataFrame, predictions: pd.DataFrame, task: str, split: str
 ) -> pd.DataFrame:
@@ -187,7 +192,8 @@ def attach_predictions(
     `label_mismatch` marks a prediction whose stored label differs from answer.json: it was made on
     other data and its `correct` column is not to be trusted.
     """
-    part = predictions[(predictions["task"] == task) & (predictions["split"] == split)]
+    same_split = predictions["split"].map(canonical_split) == canonical_split(split)
+    part = predictions[(predictions["task"] == task) & same_split]
     part = part.drop(columns=["task", "split"]).rename(columns={"label": "pred_label"})
     table = questions.merge(part, on="id", how="left")
     table["label_mismatch"] = table["pred_label"].notna() & (table["pred_label"] != table["label"])

@@ -110,6 +110,8 @@ def test_attach_predictions_joins_by_task_split_id(
     assert joined["correct"].tolist() == [i not in {1, 2} for i in range(tiny.N)]
     none = data.attach_predictions(table, preds, "t2i", "train")
     assert none["pred"].isna().all()
+    preds["split"] = "valid"  # `spare3d eval --split valid` on a folder named val
+    assert data.attach_predictions(table, preds, "t2i", "val")["pred"].notna().all()
 
 
 def test_read_rgb_and_border(tmp_path: Path, tiny: SimpleNamespace) -> None:
