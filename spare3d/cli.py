@@ -292,12 +292,12 @@ def app_command(
     command += ["--server.address", address]
     command += ["--server.headless", str(not open_browser).lower(), "--browser.gatherUsageStats", "false"]
     command += ["--client.toolbarMode", "minimal"]
-    command += ["--server.maxUploadSize", str(max_upload_mb), "--", "--data", str(data.resolve())]
+    command += ["--server.maxUploadSize", str(max_upload_mb), "--", "--data", str(data)]
     command += ["--max-upload-mb", str(max_upload_mb)]
     if predictions:
-        command += ["--predictions", *(str(p.resolve()) for p in predictions)]
+        command += ["--predictions", *(str(p) for p in predictions)]
     if work_dir is not None:
-        command += ["--work-dir", str(work_dir.resolve())]
+        command += ["--work-dir", str(work_dir)]
     click.echo(f"inspector on http://{address}:{port} (Ctrl-C stops it)")
     try:
         code = subprocess.call(command)

@@ -165,11 +165,14 @@ def running_app(tmp_path: Path):
     supervised = write_predictions(tmp_path / "supervised.jsonl", answers, {1, 2}, 0)
     selfsup = write_predictions(tmp_path / "self_supervised.jsonl", answers, {2}, 1)
     port = free_port()
-    command = [sys.executable, "-c", "from spare3d.cli import main; main()", "app", "--data", str(root)]
-    command += ["--predictions", str(supervised), "--predictions", str(selfsup), "--port", str(port)]
-    command += ["--work-dir", str(tmp_path / "work")]
+    # relative paths (run in tmp_path): the sidebar, and so the screenshots, do not change from run to run
+    command = [sys.executable, "-c", "from spare3d.cli import main; main()", "app", "--data", "data"]
+    command += ["--predictions", supervised.name, "--predictions", selfsup.name, "--port", str(port)]
+    command += ["--work-dir", "work"]
     log = (tmp_path / "app.log").open("w")
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen(
+        command, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
     url = f"http://localhost:{port}"
     try:
         wait_healthy(url, process)

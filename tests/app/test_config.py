@@ -53,7 +53,7 @@ def test_app_command_runs_streamlit_on_the_main_module(
     assert command[command.index("--server.address") + 1] == "localhost"
     after = command[command.index("--") + 1 :]
     cfg = parse_config(after, {})
-    assert cfg.data == tmp_path / "data" and cfg.predictions == (tmp_path / "p.jsonl",)
+    assert cfg.data == tmp_path / "data" and cfg.predictions == (tmp_path / "p.jsonl",)  # as given
     assert cfg.work_dir == tmp_path / "w"
 
 
