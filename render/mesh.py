@@ -5,8 +5,12 @@ A mesh view draws three kinds of edges: sharp edges (the two faces' normals diff
 the other away: sign(n_a . N) != sign(n_b . N)). Every edge is sampled along its projection about
 every half pixel of a 200 px drawing; a sample is hidden when the ray from it towards the camera (+N),
 started a hair in front of the surface, hits the mesh. Runs of equally visible samples become the
-visible and hidden polylines; each run ends half-way between two samples that disagree.
+visible and hidden polylines; each run ends half-way between two samples that disagree. Edges are
+first chained into long paths (`chain_edges`) so that polylines, and dashes of hidden lines, run on.
 One ray intersector (Embree through embreex when installed) serves every view of a mesh.
+
+`contour_segments` (interpolated outlines from smooth corner normals) and `trace_visibility` also
+serve the B-rep route in `render.tessellate`.
 """
 
 from __future__ import annotations
