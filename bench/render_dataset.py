@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -63,24 +64,32 @@ def reference_question(args: tuple[int, int, tuple[int, int], int, str, Path]) -
     return len(jobs)
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and of its finished (waited-for) descendants."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def run_reference(
     n: int, workers: int, primitives: tuple[int, int], size: int, hidden: str, out: Path
-) -> float:
-    start = time.perf_counter()
+) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of the reference pipeline on n questions."""
+    start, cpu = time.perf_counter(), cpu_seconds()
     jobs = [(0, i, primitives, size, hidden, out) for i in range(n)]
     with ProcessPoolExecutor(workers, mp_context=process_context()) as pool:
         list(pool.map(reference_question, jobs))
-    return time.perf_counter() - start
+    return time.perf_counter() - start, cpu_seconds() - cpu
 
 
 def run_ours(
     n: int, workers: int, primitives: tuple[int, int], size: int, method: str, out: Path
-) -> tuple[float, dict]:
+) -> tuple[float, float, dict]:
+    """(wall seconds, CPU seconds, manifest counts) of `build_dataset` on n questions."""
     config = DatasetConfig(task="t2i", csg=n, seed=0, primitives=primitives, size=size, method=method)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), cpu_seconds()
     build_dataset(config, out, workers=workers, progress=False)
     seconds = time.perf_counter() - start
-    return seconds, json.loads((out / MANIFEST_FILE).read_text())["counts"]
+    return seconds, cpu_seconds() - cpu, json.loads((out / MANIFEST_FILE).read_text())["counts"]
 
 
 def packed_reads(root: Path, repeats: int = 5) -> tuple[float, float]:
@@ -120,17 +129,23 @@ def main() -> None:
     )
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        ref = run_reference(args.n, args.workers, primitives, args.size, "red", tmp / "reference")
+        ref, ref_cpu = run_reference(args.n, args.workers, primitives, args.size, "red", tmp / "reference")
+        # On a shared machine wall time depends on other load; CPU time per question does not, and
+        # workers / (CPU s per question) is the rate the same cores reach when they are free.
         print(
-            f"reference (exact HLR, SVG files, CairoSVG; 7 views/question): {args.n / ref:6.2f} questions/s"
+            f"reference (exact HLR, SVG files, CairoSVG; 7 views/question): {args.n / ref:6.2f} q/s wall, "
+            f"{ref_cpu / args.n:.3f} CPU s/question -> {args.workers * args.n / ref_cpu:.2f} questions/s on "
+            f"{args.workers} free cores"
         )
         for method in args.methods.split(","):
-            seconds, counts = run_ours(args.n, args.workers, primitives, args.size, method, tmp / method)
+            seconds, cpu, counts = run_ours(args.n, args.workers, primitives, args.size, method, tmp / method)
+            rate = args.workers * args.n / cpu
             print(
                 f"ours --method {method:5s} (16+ views/question, ambiguity checks): {args.n / seconds:6.2f} "
-                f"questions/s ({args.n / seconds / (args.n / ref):.2f}x reference; ok {counts['ok']}, "
-                f"filtered {counts['filtered']}, failed {counts['failed'] + counts['timeout']}); "
-                f"5,000 questions: {5000 / (args.n / seconds) / 60:.1f} min"
+                f"questions/s wall ({ref / seconds:.2f}x reference), {cpu / args.n:.3f} CPU s/question -> "
+                f"{rate:.2f} questions/s on {args.workers} free cores ({ref_cpu / cpu:.2f}x reference), "
+                f"5,000 questions in {5000 / rate / 60:.1f} min; ok {counts['ok']}, filtered "
+                f"{counts['filtered']}, failed {counts['failed'] + counts['timeout']}"
             )
         packed, png = packed_reads(tmp / args.methods.split(",")[0])
         print(

@@ -23,6 +23,7 @@ record, and removes the later question.
 from __future__ import annotations
 
 import base64
+import importlib
 import importlib.metadata
 import json
 import os
@@ -42,7 +43,7 @@ from render.csg import CsgError, csg_model
 from render.drawing import DEFAULT_MARGIN
 from render.errors import ModelError
 from render.filters import duplicates, is_blank, near_identical_pairs, signature
-from render.jobs import run_jobs
+from render.jobs import Outcome, interrupt_flag, run_jobs
 from render.layout import ANSWER_FILE, LABELLED_TASKS, N_CHOICES, SPLITS, TASKS
 from render.questions import RECIPES, Drawer, Question, RecipeError
 from render.timelimit import call_with_time_limit
@@ -288,6 +289,29 @@ def parse_split(spec: str) -> tuple[float, float, float]:
     return parts  # type: ignore[return-value]
 
 
+def _record(job: Job, outcome: Outcome, limit: float) -> dict:
+    """The record of a finished job: the worker's own, or one for a failure or a timeout."""
+    if outcome.status == "ok":
+        return outcome.value
+    reason = (
+        f"no result after {limit:g}s"
+        if outcome.status == "timeout"
+        else f"{type(outcome.value).__name__}: {outcome.value}".splitlines()[0]
+    )
+    return {
+        "index": job.spec.index,
+        "id": job.spec.qid,
+        "source": job.spec.path or "csg",
+        "split": job.split,
+        "label": job.label,
+        "n_primitives": None,
+        "method": None,
+        "status": "timeout" if outcome.status == "timeout" else "failed",
+        "reason": reason,
+        "time_s": outcome.seconds,
+    }
+
+
 def build_dataset(
     config: DatasetConfig,
     out: str | Path,
@@ -314,34 +338,19 @@ def build_dataset(
     # exact HLR and its polygonal fallback each get the limit
     limit = time_limit * (2 if config.method == "exact" else 1) + 5.0
     jobs = [Job(s, splits[s.index], labels[s.index], config, str(out), time_limit) for s in todo]
+    if config.method in ("auto", "mesh"):
+        # imported once here, so that each forked worker inherits it instead of importing it again
+        importlib.import_module("render.tessellate")
     bar = tqdm(total=len(jobs), unit="question", desc=f"{config.task}", disable=not progress, smoothing=0.05)
     try:
-        for job, outcome in run_jobs(build_model, jobs, workers, limit):
-            if outcome.status == "ok":
-                record = outcome.value
-            else:
-                reason = (
-                    f"no result after {limit:g}s"
-                    if outcome.status == "timeout"
-                    else f"{type(outcome.value).__name__}: {outcome.value}".splitlines()[0]
-                )
-                record = {
-                    "index": job.spec.index,
-                    "id": job.spec.qid,
-                    "source": job.spec.path or "csg",
-                    "split": job.split,
-                    "label": job.label,
-                    "n_primitives": None,
-                    "method": None,
-                    "status": "timeout" if outcome.status == "timeout" else "failed",
-                    "reason": reason,
-                    "time_s": outcome.seconds,
-                }
-            write_atomic(_record_path(out, job.spec.index), (json.dumps(record) + "\n").encode())
-            report.built += record["status"] == "ok"
-            report.filtered += record["status"] == "filtered"
-            report.failed += record["status"] in ("failed", "timeout")
-            bar.update()
+        with interrupt_flag() as interrupted:
+            for job, outcome in run_jobs(build_model, jobs, workers, limit, interrupted):
+                record = _record(job, outcome, limit)
+                write_atomic(_record_path(out, job.spec.index), (json.dumps(record) + "\n").encode())
+                report.built += record["status"] == "ok"
+                report.filtered += record["status"] == "filtered"
+                report.failed += record["status"] in ("failed", "timeout")
+                bar.update()
     except KeyboardInterrupt:
         report.interrupted = True
         raise

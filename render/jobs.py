@@ -9,8 +9,11 @@ crash in native code kills only that child). Results come back in completion ord
 
 from __future__ import annotations
 
+import signal
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any, Generic, TypeVar
@@ -18,6 +21,7 @@ from typing import Any, Generic, TypeVar
 from render.timelimit import _child, process_context
 
 J = TypeVar("J")
+POLL_S = 0.2
 
 
 @dataclass
@@ -30,9 +34,17 @@ class Outcome(Generic[J]):
 
 
 def run_jobs(
-    fn: Callable[[J], Any], jobs: Iterable[J], workers: int, time_limit: float | None
+    fn: Callable[[J], Any],
+    jobs: Iterable[J],
+    workers: int,
+    time_limit: float | None,
+    stop: Callable[[], bool] = lambda: False,
 ) -> Iterator[tuple[J, Outcome]]:
-    """fn(job) for every job in forked children, `workers` at a time; yields (job, Outcome)."""
+    """fn(job) for every job in forked children, `workers` at a time; yields (job, Outcome).
+
+    `stop()` is polled at least every POLL_S seconds; when true, the children are killed and
+    KeyboardInterrupt is raised (see `interrupt_flag`).
+    """
     ctx = process_context()
     pending = iter(jobs)
     running: dict[Connection, tuple[J, Any, float]] = {}
@@ -53,12 +65,13 @@ def run_jobs(
             if not running:
                 return
             now = time.monotonic()
-            timeout = (
-                None
-                if time_limit is None
-                else max(0.0, min(s for _, _, s in running.values()) + time_limit - now)
-            )
-            for conn in wait(list(running), timeout):
+            timeout = POLL_S
+            if time_limit is not None:
+                timeout = min(timeout, max(0.0, min(s for _, _, s in running.values()) + time_limit - now))
+            ready = wait(list(running), timeout)
+            if stop():
+                raise KeyboardInterrupt
+            for conn in ready:
                 job, process, started = running.pop(conn)
                 try:
                     status, value = conn.recv()
@@ -84,3 +97,23 @@ def run_jobs(
             process.kill()
             process.join()
             conn.close()
+
+
+@contextmanager
+def interrupt_flag() -> Iterator[Callable[[], bool]]:
+    """Within the block, SIGINT (Ctrl-C) only sets a flag; yields a function that reads it.
+
+    Python raises KeyboardInterrupt wherever the main thread happens to be, and one raised inside the
+    at-fork handlers of `os.fork` is printed and dropped; a flag polled by `run_jobs` never gets lost.
+    Forked children inherit the handler, so a terminal's Ctrl-C (sent to the whole process group) does
+    not turn their work into failures; the parent kills them.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield lambda: False
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield lambda: bool(caught)
+    finally:
+        signal.signal(signal.SIGINT, previous)

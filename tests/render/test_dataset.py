@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import filecmp
 import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import cv2
@@ -272,3 +277,24 @@ def test_rerun_of_a_finished_build_changes_nothing(t2i_set: Path, tmp_path) -> N
     build(copy, "t2i", n=6, method="exact")
     assert split_trees(copy) == split_trees(t2i_set)
     assert not filecmp.dircmp(copy / "train", t2i_set / "train").diff_files
+
+
+def test_ctrl_c_leaves_a_resumable_state(tmp_path) -> None:
+    out, n = tmp_path / "interrupted", 24
+    args = [str(Path(sys.executable).parent / "render"), "dataset", "--task", "i2p", "--csg", str(n)]
+    args += ["--size", "48", "--primitives", "1-2", "--method", "poly", "--seed", "3", "--workers", "2"]
+    process = subprocess.Popen(
+        [*args, "-o", str(out)], stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    records = out / BUILD_DIR / "records"
+    deadline = time.monotonic() + 60
+    while not (records.is_dir() and any(records.iterdir())) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole process group
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130 and "interrupted; rerun the same command to resume" in err
+    partial = json.loads((out / MANIFEST_FILE).read_text())
+    assert 0 < partial["counts"]["recorded"] < n and not partial["complete"]
+    build(out, "i2p", n=n, method="poly", size=48, primitives=(1, 2))
+    build(tmp_path / "full", "i2p", n=n, method="poly", size=48, primitives=(1, 2))
+    assert split_trees(out) == split_trees(tmp_path / "full")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import time
 
+import pytest
+
 from render.jobs import run_jobs
 
 
@@ -29,3 +31,13 @@ def test_pool_limits_crashes_and_errors() -> None:
     assert (results[0.2].status, results[0.2].value) == ("ok", 0.4)
     assert results[-1.0].status == "error" and "exit code 3" in str(results[-1.0].value)
     assert results[0.0].status == "error" and isinstance(results[0.0].value, ValueError)
+
+
+def test_stop_kills_children_and_raises_keyboard_interrupt() -> None:
+    start = time.monotonic()
+    jobs = run_jobs(
+        work, [30.0, 30.0, 30.0], workers=2, time_limit=None, stop=lambda: time.monotonic() - start > 0.5
+    )
+    with pytest.raises(KeyboardInterrupt):
+        next(jobs)
+    assert time.monotonic() - start < 5
