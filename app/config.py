@@ -28,7 +28,7 @@ class AppConfig:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="app", allow_abbrev=False, add_help=False)
+    parser = argparse.ArgumentParser(prog="app", allow_abbrev=False, add_help=False, exit_on_error=False)
     parser.add_argument("--data", type=Path)
     parser.add_argument("--predictions", type=Path, nargs="*")
     parser.add_argument("--work-dir", type=Path)
@@ -37,9 +37,15 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def parse_config(argv: Sequence[str], env: Mapping[str, str] | None = None) -> AppConfig:
-    """Settings from command-line arguments; unknown arguments are ignored, missing ones come from `env`."""
+    """Settings from command-line arguments; unknown arguments are ignored, missing ones come from `env`.
+
+    Raises ValueError (one line) for a malformed value.
+    """
     env = os.environ if env is None else env
-    args, _ = _parser().parse_known_args(list(argv))
+    try:
+        args, _ = _parser().parse_known_args(list(argv))
+    except argparse.ArgumentError as exc:
+        raise ValueError(str(exc)) from None
     data = args.data or (Path(env["SPARE3D_APP_DATA"]) if env.get("SPARE3D_APP_DATA") else None)
     if args.predictions is not None:
         predictions = tuple(args.predictions)
@@ -47,5 +53,10 @@ def parse_config(argv: Sequence[str], env: Mapping[str, str] | None = None) -> A
         predictions = tuple(Path(p) for p in env.get("SPARE3D_APP_PREDICTIONS", "").split(os.pathsep) if p)
     defaults = AppConfig()
     work_dir = args.work_dir or Path(env.get("SPARE3D_APP_WORK_DIR") or defaults.work_dir)
-    max_mb = args.max_upload_mb or int(env.get("SPARE3D_APP_MAX_UPLOAD_MB") or DEFAULT_MAX_UPLOAD_MB)
+    try:
+        max_mb = args.max_upload_mb or int(env.get("SPARE3D_APP_MAX_UPLOAD_MB") or DEFAULT_MAX_UPLOAD_MB)
+    except ValueError:
+        raise ValueError(
+            f"SPARE3D_APP_MAX_UPLOAD_MB={env['SPARE3D_APP_MAX_UPLOAD_MB']!r} is not a number"
+        ) from None
     return AppConfig(data, predictions, work_dir, max_mb)

@@ -141,7 +141,7 @@ def n_primitives(manifest: dict) -> dict[str, int]:
     return counts
 
 
-def choice_labels(task: str, question: Question) -> list[str]:
+def choice_labels(task: str) -> list[str]:
     """Names of the 4 answer choices: candidate drawings 0-3 (t2i, p2i) or poses 1, 2, 5, 6 (i2p)."""
     if task == "i2p":
         return [f"pose {k}" for k in I2P_POSES]

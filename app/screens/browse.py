@@ -1,8 +1,8 @@
 """Questions page: pick a question set, split and prediction file, filter, and look at one question.
 
 The F, R, T drawings and the answer choices are shown side by side; the correct answer has a green
-border, a wrong choice of the model a red one, and each choice shows the model's score and softmax
-probability.
+border, a wrong choice of the model a red one; each choice shows the model's score, and the prediction
+line the confidence (softmax probability) of the chosen answer.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def _choice_border(row: pd.Series, i: int) -> tuple[int, int, int] | None:
 
 def show_question(task: str, question: Question, row: pd.Series) -> None:
     st.subheader(f"Question {question.id}")
-    facts = [data.TASK_NAMES[task], f"answer: {data.choice_labels(task, question)[question.label]}"]
+    facts = [data.TASK_NAMES[task], f"answer: {data.choice_labels(task)[question.label]}"]
     if pd.notna(row.get("model")):
         facts.append(f"model: {row['model']}")
     if pd.notna(row.get("n_primitives")):
@@ -66,7 +66,7 @@ def show_question(task: str, question: Question, row: pd.Series) -> None:
         st.markdown("**Which isometric drawing matches the three views?**")
     has_pred = "pred" in row and pd.notna(row["pred"])
     if has_pred:
-        choices = data.choice_labels(task, question)
+        choices = data.choice_labels(task)
         verdict = ":green[correct]" if bool(row["correct"]) else ":red[wrong]"
         st.markdown(
             f"Prediction: **{choices[int(row['pred'])]}** ({verdict}, confidence {row['confidence']:.2f})"
@@ -84,7 +84,7 @@ def show_question(task: str, question: Question, row: pd.Series) -> None:
         left, right = st.columns([1, 3])
         _image(left, data.candidates(question)[0], "isometric drawing")
         rows = []
-        for i, name in enumerate(data.choice_labels(task, question)):
+        for i, name in enumerate(data.choice_labels(task)):
             entry = {"choice": name, "correct answer": question.label == i}
             if has_pred:
                 entry.update({"model's choice": int(row["pred"]) == i, "score": row[f"s{i}"]})
@@ -92,7 +92,7 @@ def show_question(task: str, question: Question, row: pd.Series) -> None:
         right.dataframe(pd.DataFrame(rows), hide_index=True)
     else:
         columns = st.columns(4)
-        names = data.choice_labels(task, question)
+        names = data.choice_labels(task)
         for i, (column, path) in enumerate(zip(columns, data.candidates(question), strict=True)):
             _image(column, path, _choice_caption(row, i, names[i]), _choice_border(row, i))
 

@@ -28,6 +28,13 @@ def test_arguments_win_over_environment(tmp_path: Path) -> None:
     assert parse_config([], {}).data is None and parse_config([], {}).predictions == ()
 
 
+def test_malformed_settings_are_value_errors() -> None:
+    with pytest.raises(ValueError, match="--max-upload-mb"):
+        parse_config(["--max-upload-mb", "lots"], {})
+    with pytest.raises(ValueError, match="SPARE3D_APP_MAX_UPLOAD_MB='lots' is not a number"):
+        parse_config([], {"SPARE3D_APP_MAX_UPLOAD_MB": "lots"})
+
+
 def test_app_command_runs_streamlit_on_the_main_module(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -75,7 +75,7 @@ def test_p2i_pose_and_i2p_string_labels(data_root: Path, tiny: SimpleNamespace) 
     assert [q.pose for q in p2i] == [1 + n % 8 for n in range(tiny.N)]
     i2p = data.load_questions(data_root / "i2p" / "test", "i2p")  # answer.json holds strings there
     assert [q.label for q in i2p] == [i % 4 for i in range(tiny.N)]
-    assert data.choice_labels("i2p", i2p[0]) == ["pose 1", "pose 2", "pose 5", "pose 6"]
+    assert data.choice_labels("i2p") == ["pose 1", "pose 2", "pose 5", "pose 6"]
     assert [p.name for p in data.candidates(i2p[0])] == ["answer.png"]
 
 

@@ -213,3 +213,10 @@ def test_upload_page_asks_a_network(app_env: Path) -> None:
     assert at.dataframe[0].value["asked pose"].tolist() == [1, 2, 5, 6]
     at.multiselect(key="upload_query_poses").set_value([1, 2]).run()
     assert "need 4 distinct isometric poses" in at.error[0].value and not at.exception
+
+
+def test_bad_setting_is_a_message(app_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SPARE3D_APP_MAX_UPLOAD_MB", "lots")
+    at = AppTest.from_file(MAIN, default_timeout=60).run()
+    assert not at.exception
+    assert at.error[0].value.startswith("bad app setting: SPARE3D_APP_MAX_UPLOAD_MB='lots' is not a number")
