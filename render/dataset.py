@@ -51,6 +51,7 @@ from render.views import METHODS, find_models, output_stems, write_atomic
 
 BUILD_DIR = ".build"
 MANIFEST_FILE = "manifest.json"
+CSG_INDEX = "csg.json"  # written by `render csg`: {"models": {file name: primitive count}}
 DEFAULT_TIME_LIMIT = 60.0
 FORMAT = "linedraw3d-dataset/1"
 
@@ -92,11 +93,13 @@ class DatasetConfig:
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """Model `index` of the dataset, its question id and source file (None: generated CSG)."""
+    """Model `index` of the dataset, its question id, source file (None: generated CSG) and, for files
+    written by `render csg`, their primitive count (from the folder's csg.json)."""
 
     index: int
     qid: str
     path: str | None
+    n_primitives: int | None = None
 
 
 @dataclass(frozen=True)
@@ -129,7 +132,12 @@ def model_specs(config: DatasetConfig) -> list[ModelSpec]:
     stems = output_stems(find_models(folder), folder)
     if not stems:
         raise DatasetError(f"{folder}: holds no model files")
-    return [ModelSpec(i, stem.replace(os.sep, "__"), str(p)) for i, (p, stem) in enumerate(stems.items())]
+    index = folder / CSG_INDEX
+    counts = json.loads(index.read_text()).get("models", {}) if index.is_file() else {}
+    return [
+        ModelSpec(i, stem.replace(os.sep, "__"), str(p), counts.get(str(p.relative_to(folder))))
+        for i, (p, stem) in enumerate(stems.items())
+    ]
 
 
 def assign(n: int, config: DatasetConfig) -> tuple[list[str], list[int | None]]:
@@ -157,7 +165,7 @@ def _make_question(job: Job, method: str) -> tuple[Question, int | None, str]:
         model = csg_model(rng, config.primitives)
         shape, n_primitives = model.shape, model.n_primitives
     else:
-        shape, n_primitives = load_shape(spec.path), None
+        shape, n_primitives = load_shape(spec.path), spec.n_primitives
     draw = Drawer(method, config.size, config.line_width, config.hidden)
     extra = {"extra_poses": config.extra_poses} if config.task == "poses" else {}
     question = RECIPES[config.task](spec.qid, shape, rng, job.label, draw, config.margin, **extra)

@@ -13,6 +13,7 @@ from render.check import check_dataset
 from render.cli import CommandError
 from render.csg import CsgError, csg_model, parse_primitive_range, write_step
 from render.dataset import (
+    CSG_INDEX,
     DEFAULT_TIME_LIMIT,
     MANIFEST_FILE,
     METHODS,
@@ -26,8 +27,6 @@ from render.drawing import HIDDEN_STYLES
 from render.layout import TASKS
 from render.pack import PACKED_DIR, PackError, pack_dataset
 from render.views import write_atomic
-
-CSG_INDEX = "csg.json"
 
 
 def _primitives(ctx: click.Context, param: click.Parameter, value: str) -> tuple[int, int]:

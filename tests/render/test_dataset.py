@@ -190,6 +190,23 @@ def test_planted_duplicate_model_is_filtered(tmp_path) -> None:
     assert sorted(json.loads((tmp_path / "out" / "train" / ANSWER_FILE).read_text())) == ["a", "c"]
 
 
+def test_models_from_render_csg_keep_their_primitive_counts(tmp_path) -> None:
+    runner = CliRunner()
+    made = runner.invoke(
+        main, ["csg", "-n", "2", "-o", str(tmp_path / "m"), "--primitives", "2-3", "--seed", "1"]
+    )
+    assert made.exit_code == 0, made.output
+    counts = json.loads((tmp_path / "m" / "csg.json").read_text())["models"]
+    config = DatasetConfig(
+        task="poses", models=str(tmp_path / "m"), size=32, method="poly", split=(1.0, 0, 0)
+    )
+    build_dataset(config, tmp_path / "out", workers=1, progress=False)
+    models = json.loads((tmp_path / "out" / MANIFEST_FILE).read_text())["models"]
+    assert {m["id"]: m["n_primitives"] for m in models} == {
+        k.removesuffix(".step"): v for k, v in counts.items()
+    }
+
+
 def test_symmetric_model_is_filtered_for_i2p(tmp_path) -> None:
     models = tmp_path / "models"
     models.mkdir()
