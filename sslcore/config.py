@@ -52,6 +52,7 @@ class PretrainConfig:
     device: str = "auto"
     precision: str = "auto"
     grad_clip: float | None = None
+    labels: bool = True
     knn_every: int = 10
     knn_k: int = 200
     knn_t: float = 0.1

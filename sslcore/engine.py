@@ -77,8 +77,10 @@ class Trainer:
         self.method = channels_last(build_method(c).to(self.device))
         self.model: nn.Module = self.method
         if self.world > 1:
-            self.method = nn.SyncBatchNorm.convert_sync_batchnorm(self.method)
-            ids = [self.device.index] if self.device.type == "cuda" else None
+            ids = None
+            if self.device.type == "cuda":  # global BatchNorm statistics (SimCLR); SyncBN is CUDA-only
+                self.method = nn.SyncBatchNorm.convert_sync_batchnorm(self.method)
+                ids = [self.device.index]
             self.model = DistributedDataParallel(self.method, device_ids=ids)
         lr = scale_lr(c.lr, self.global_batch, c.lr_scaling)
         self.optimizer = build_optimizer(self.method, c.optimizer, lr, c.weight_decay)
@@ -189,9 +191,9 @@ class Trainer:
         return out
 
     def evaluate(self, probe: bool) -> dict[str, float]:
-        if not (self.dataset.has_labels and self.images is not None and distributed.is_main()):
-            return {}
         c = self.config
+        if not (c.labels and self.dataset.has_labels and self.images is not None and distributed.is_main()):
+            return {}
         return evaluate_backbone(
             self.method.backbone,
             self.images,
