@@ -22,6 +22,11 @@ from render.drawing import HIDDEN_STYLES
 from render.errors import ModelError
 from render.views import METHODS
 
+METHOD_HELP = (
+    "B-rep models (meshes always use the mesh route). auto: triangulation edges with ray-cast visibility,"
+    " polygonal HLR if that fails; exact: OpenCASCADE exact hidden-line removal under the time limit,"
+    " then polygonal; poly: polygonal HLR; mesh: the mesh route only."
+)
 cached_network = st.cache_resource(load_network, max_entries=2, show_spinner="Loading the network...")
 
 st.title("Render a model")
@@ -31,9 +36,7 @@ st.caption(f"{' '.join(ALLOWED_EXTENSIONS)} · at most {cfg.max_upload_mb} MB ·
 # No `type=` filter: Streamlit would answer other extensions with its own exception; check_upload explains.
 upload = st.file_uploader("CAD model or mesh", key="upload_file")
 cols = st.columns(5)
-method = cols[0].selectbox(
-    "Method", METHODS, key="upload_method", help="auto: exact HLR, polygonal if too slow"
-)
+method = cols[0].selectbox("Method", METHODS, key="upload_method", help=METHOD_HELP)
 time_limit = cols[1].number_input("Exact HLR limit (s)", 1.0, 600.0, 20.0, 1.0, key="upload_time_limit")
 hidden = cols[2].radio("Hidden lines", HIDDEN_STYLES, horizontal=True, key="upload_hidden")
 size = cols[3].select_slider("Size (px)", [128, 200, 256, 400], 200, key="upload_size")
