@@ -13,6 +13,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+import torch
 
 SIZE = 32
 N_SHAPES = 4
@@ -90,6 +91,16 @@ def make_set(root: Path, kind: str, seed: int = 0, string_labels: bool = False) 
         if kind not in ("pairs", "poses"):
             (root / split / "answer.json").write_text(json.dumps(answers))
     return root
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """Tiny networks on a shared 2-core machine: one intra-op thread is ~30x faster than two when
+    other processes hold the cores (OpenMP threads wait on each other); restored afterwards."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="session")
