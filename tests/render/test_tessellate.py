@@ -23,8 +23,8 @@ from OCP.TopExp import TopExp_Explorer
 from OCP.TopoDS import TopoDS, TopoDS_Shape
 
 from render.brep import load_shape, model_frame
-from render.cameras import camera
-from render.drawing import line_iou, rasterize
+from render.cameras import DEFAULT_VIEWS, camera
+from render.drawing import line_iou, line_mask, rasterize
 from render.hlr import exact_hlr_views
 from render.tessellate import brep_mesh_lines, tessellate
 
@@ -163,3 +163,19 @@ def test_cone_outline_runs_into_the_apex() -> None:
     assert np.min(np.linalg.norm(points - [0.0, 2.0], axis=1)) < 1e-6
     length = sum(np.linalg.norm(np.diff(p, axis=0), axis=1).sum() for p in lines.visible)
     assert length == pytest.approx(2.0 + 2 * np.sqrt(5.0), rel=0.01)
+
+
+BREP_FILES = sorted(
+    p for p in REALCAD.glob("*/*") if p.suffix.lower() in (".step", ".stp", ".brep", ".iges", ".igs")
+)
+
+
+@pytest.mark.skipif(not BREP_FILES, reason="shared/realcad not present")
+@pytest.mark.parametrize("path", BREP_FILES, ids=lambda p: p.name)
+def test_every_realcad_part_renders_all_views_non_blank(path: Path) -> None:
+    shape = load_shape(path)
+    frame = model_frame(shape)
+    cams = [camera(k) for k in DEFAULT_VIEWS]
+    views = brep_mesh_lines(shape, cams)
+    for cam in cams:
+        assert line_mask(rasterize(views[cam.key], cam, frame, 64)).sum() >= 4, cam.key
