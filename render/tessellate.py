@@ -11,8 +11,12 @@ triangulation and one Embree scene. The lines of a view are those of OpenCASCADE
 - outlines of curved faces: the zero set of g = n . N interpolated over the triangles from smooth
   normals at their corners (`render.mesh.contour_segments`), which follows the true outline instead of
   zigzagging along facets; their visibility rays start 2 x the chord error outwards (along the normal)
-  so that the facets next to the outline, which bulge up to that much, do not hide it;
+  so that the facets next to the outline, which bulge up to that much, do not hide it; at surface
+  singularities (a cone's apex) the normal is set to zero so that outlines run into the point;
 then `render.mesh.trace_visibility` splits them into visible and hidden runs.
+On procedural CSG solids and the shared real parts the drawings match exact HLR at visible-line
+pixel IoU 0.93-1.0 (1-px dilation, 200 px); one known difference: exact HLR draws some edges of
+internal voids seen edge-on as visible, this route keeps them hidden.
 """
 
 from __future__ import annotations
