@@ -20,6 +20,7 @@ import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -321,11 +322,25 @@ def render_folder(
 def _run(
     models: Sequence[Path], out_dir: Path, stems: dict[Path, str], options: dict[str, Any], workers: int
 ) -> Iterator[tuple[Path, tuple[str, float, str | None]]]:
-    if workers <= 1:
-        for model in models:
-            yield model, _render_and_write(model, out_dir, stems[model], options)
-        return
-    with ProcessPoolExecutor(max_workers=workers, mp_context=process_context()) as pool:
-        futures = {pool.submit(_render_and_write, m, out_dir, stems[m], options): m for m in models}
-        for future in as_completed(futures):
-            yield futures[future], future.result()
+    """Render models in a pool of worker processes (also for one worker: a crash in native code then
+    takes down a worker, not the batch). When a worker dies, the pool is broken: the models it left
+    unfinished are redone one by one, each in its own process, so only the culprit fails."""
+    unfinished = []
+    if models:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=process_context()) as pool:
+            futures = {pool.submit(_render_and_write, m, out_dir, stems[m], options): m for m in models}
+            for future in as_completed(futures):
+                try:
+                    yield futures[future], future.result()
+                except BrokenProcessPool:
+                    unfinished.append(futures[future])
+    for model in sorted(unfinished):
+        try:
+            yield (
+                model,
+                call_with_time_limit(
+                    _render_and_write, model, out_dir, stems[model], options, time_limit=None
+                ),
+            )
+        except RuntimeError as exc:
+            yield model, ("", 0.0, f"crashed while rendering: {exc}")

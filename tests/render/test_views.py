@@ -151,3 +151,30 @@ def test_auto_draws_breps_through_the_mesh_route_and_falls_back_to_poly(
     result = render_file(path, ["f"], "auto")
     assert result.method == "poly (fallback: mesh failed: no triangulation)"
     assert len(result.lines["f"].visible) > 0
+
+
+def test_folder_batch_survives_a_model_that_crashes_its_worker(make_box, tmp_path, monkeypatch) -> None:
+    import os
+
+    import render.views
+
+    models = tmp_path / "models"
+    models.mkdir()
+    for name in ("a.brep", "crash.brep", "c.brep"):
+        BRepTools.Write_s(make_box((0, 0, 0), (1, 2, 3)), str(models / name))
+    render_one = render.views.render_file
+
+    def crash_on_one(path, *args, **kwargs):
+        if Path(path).name == "crash.brep":
+            os._exit(11)  # what a segfault in native code looks like from outside
+        return render_one(path, *args, **kwargs)
+
+    monkeypatch.setattr(render.views, "render_file", crash_on_one)  # forked workers inherit it
+    report = render_folder(models, tmp_path / "out", ["f"], "poly", workers=2, progress=False)
+    assert sorted(Path(p).name for p in report.rendered) == ["a.brep", "c.brep"]
+    assert report.failures == [
+        {
+            "file": str(models / "crash.brep"),
+            "reason": "crashed while rendering: worker process died (exit code 11)",
+        }
+    ]
