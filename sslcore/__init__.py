@@ -31,6 +31,21 @@ Metrics (``sslcore.metrics``)
 Errors (``sslcore.errors``)
     ``SSLCoreError`` (a ``ValueError``): bad input, message is one line naming the file.
 
-Pretraining itself: ``sslcore.pretrain.run_pretraining(PretrainConfig(method, data, ...))``; the
-``spare3d pretrain`` command is a thin wrapper around it.
+Evaluation (``sslcore.evaluate``, ``sslcore.knn``, ``sslcore.linear_probe``)
+    ``extract_features(backbone, uint8_images, view_config, device)``, ``evaluate_backbone(...)`` ->
+    {"knn_acc", "linear_acc"}; ``knn_predict`` / ``knn_accuracy`` (weighted, k=200, t=0.1);
+    ``linear_probe(train_x, train_y, test_x, test_y)``; ``stratified_split(labels)``.
+Data (``sslcore.data``)
+    ``ImageFolder(root, size, channels=None)``: recursive, labels from sub-folder names, ``.images()``.
+
+The SSL parts: ``sslcore.losses`` (``nt_xent``, ``info_nce``/``queue_logits``, ``ddm``, ``distill_mse``),
+``sslcore.queue.KeyQueue``, ``sslcore.momentum``, ``sslcore.augment`` (batched uint8 -> float views:
+``ViewConfig``, ``ViewPipeline``, ``line_drawing_config``, ``multicrop_configs``, ``normalize``,
+``channel_stats``), ``sslcore.methods`` (``SimCLR``, ``CLSA``, ``DisCo``, ``build_method``),
+``sslcore.teacher.load_teacher``, ``sslcore.engine.Trainer``.
+
+Pretraining: ``sslcore.pretrain.run_pretraining(PretrainConfig(method, data, ...))`` writes OUT/last.pt,
+metrics.csv, tensorboard/, eval.json, config.json and backbone.safetensors (+ .json; metadata: backbone,
+in_channels, small_input, method, image_size, line_drawing, mean, std, step, head). The
+``spare3d pretrain`` command is a thin wrapper around it; under torchrun every rank runs it.
 """

@@ -25,6 +25,7 @@ from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 from sslcore import distributed
+from sslcore.augment.pipelines import channel_stats
 from sslcore.checkpoint import atomic_write, export_backbone, load_checkpoint, save_checkpoint, set_rng_state
 from sslcore.config import PretrainConfig
 from sslcore.data import ImageFolder
@@ -250,7 +251,10 @@ class Trainer:
             if final and logger:
                 logger.log(self.step, **final)
             atomic_write(self.out / "eval.json", lambda t: Path(t).write_text(json.dumps(final, indent=2)))
+            mean, std = channel_stats(view_config(c), c.channels)
             meta = dict(
+                mean=mean,
+                std=std,
                 backbone=c.backbone,
                 in_channels=c.channels,
                 small_input=c.small_input,

@@ -103,14 +103,19 @@ class ViewPipeline:
         return standardize(x, c)
 
 
+def channel_stats(config: ViewConfig, channels: int) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """Per-channel (mean, std) for ``channels``-channel input (1 channel: the first statistic)."""
+
+    def fit(v: tuple[float, ...]) -> tuple[float, ...]:
+        return v[:channels] if len(v) >= channels else v * channels
+
+    return fit(config.mean), fit(config.std)
+
+
 def standardize(x: torch.Tensor, config: ViewConfig) -> torch.Tensor:
-    """(x - mean) / std per channel (1-channel images use the first statistic), channels_last."""
-    channels = x.shape[1]
-    mean, std = (
-        torch.tensor(v[:channels] if len(v) >= channels else v * channels) for v in (config.mean, config.std)
-    )
-    x = (x - mean.to(x).view(1, -1, 1, 1)) / std.to(x).view(1, -1, 1, 1)
-    return x.contiguous(memory_format=torch.channels_last)
+    """(x - mean) / std per channel (``channel_stats``), channels_last."""
+    mean, std = (torch.tensor(v).to(x).view(1, -1, 1, 1) for v in channel_stats(config, x.shape[1]))
+    return ((x - mean) / std).contiguous(memory_format=torch.channels_last)
 
 
 def normalize(images: torch.Tensor, config: ViewConfig) -> torch.Tensor:

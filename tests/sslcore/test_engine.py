@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from sslcore.checkpoint import load_backbone, load_checkpoint
+from sslcore.checkpoint import load_backbone, load_checkpoint, read_export
 from sslcore.engine import Trainer
 from sslcore.pretrain import PretrainConfig
 
@@ -44,6 +44,7 @@ def test_tiny_simclr_run_lowers_the_loss_and_writes_outputs(line_folder: Path, t
     } <= {p.name for p in out.iterdir()}
     rows = (out / "metrics.csv").read_text().splitlines()
     assert rows[0].startswith("step,epoch,loss") and "knn_acc" in rows[0]
+    assert read_export(out / "backbone.safetensors")[0]["mean"] == [0.5]  # line-drawing input statistics
     backbone = load_backbone(out / "backbone.safetensors")
     x = torch.rand(2, 1, 16, 16)
     trainer.method.backbone.eval()

@@ -55,7 +55,10 @@ def test_stroke_width_jitter_thickens_or_thins():
     x = line_image(64)
     y = stroke_width_jitter(x, gen(), p=1.0)
     ink = (1 - y).flatten(1).sum(1)  # the stroke: 12 px of ink
-    assert set(ink.round().tolist()) <= {6.0, 12.0 * 3 + 2 * 3}  # thinned to half ink, or 3 px wide, 1 px longer
+    assert set(ink.round().tolist()) <= {
+        6.0,
+        12.0 * 3 + 2 * 3,
+    }  # thinned to half ink, or 3 px wide, 1 px longer
     assert (ink < 12).any() and (ink > 12).any()
 
 
