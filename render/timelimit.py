@@ -5,13 +5,16 @@ arguments, e.g. an OpenCASCADE shape, are inherited, not pickled), waits at most
 its result and kills it when the time is up (TimeoutError). Native code such as exact hidden-line
 removal cannot be interrupted inside one process; a separate process can always be killed. Exceptions
 raised by `fn` are re-raised in the caller (ModelError keeps its file and problem); a child that dies
-without answering (a crash in native code) raises RuntimeError with its exit code.
+without answering (a crash in native code) raises RuntimeError with its exit code. The child also sets
+an alarm (`set_alarm`) so that it dies on its own if its parent is killed first.
 """
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import pickle
+import signal
 import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -25,7 +28,24 @@ def process_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("fork" if "fork" in methods and sys.platform != "darwin" else "spawn")
 
 
-def _child(conn: Any, fn: Callable[..., Any], args: tuple, kwargs: dict) -> None:
+def set_alarm(seconds: float | None) -> None:
+    """Have the kernel kill this process (SIGALRM, default action) after `seconds` (None: cancel).
+
+    A last-resort limit that works even inside native code, and even when the process's parent
+    (which would normally kill it) is gone.
+    """
+    if seconds is None:
+        signal.alarm(0)
+        return
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    signal.alarm(max(1, math.ceil(seconds)))
+
+
+def _child(
+    conn: Any, fn: Callable[..., Any], args: tuple, kwargs: dict, time_limit: float | None = None
+) -> None:
+    if time_limit is not None:
+        set_alarm(time_limit + 1)  # the parent kills us at time_limit; this covers a parent that died
     try:
         message = ("ok", fn(*args, **kwargs))
     except BaseException as exc:  # everything goes back to the parent, which decides
@@ -42,7 +62,7 @@ def call_with_time_limit(fn: Callable[..., T], *args: Any, time_limit: float | N
     """fn(*args, **kwargs) in a child process; TimeoutError after `time_limit` seconds (None: no limit)."""
     ctx = process_context()
     receiver, sender = ctx.Pipe(duplex=False)
-    process = ctx.Process(target=_child, args=(sender, fn, args, kwargs), daemon=True)
+    process = ctx.Process(target=_child, args=(sender, fn, args, kwargs, time_limit), daemon=True)
     process.start()
     sender.close()
     try:
@@ -52,6 +72,8 @@ def call_with_time_limit(fn: Callable[..., T], *args: Any, time_limit: float | N
             status, value = receiver.recv()
         except EOFError:
             process.join()
+            if process.exitcode == -signal.SIGALRM:  # its own alarm (set_alarm) went off
+                raise TimeoutError(f"no result after {time_limit} s") from None
             raise RuntimeError(f"worker process died (exit code {process.exitcode})") from None
     finally:
         receiver.close()

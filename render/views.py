@@ -34,7 +34,7 @@ from render.cameras import DEFAULT_VIEWS, camera
 from render.drawing import DEFAULT_MARGIN, Frame, HiddenStyle, ViewLines, rasterize, to_svg
 from render.errors import ModelError
 from render.hlr import DEFLECTION_RATIO, MESH_RATIO, exact_hlr_views, poly_hlr_views
-from render.timelimit import call_with_time_limit, process_context
+from render.timelimit import call_with_time_limit, process_context, set_alarm
 
 METHODS: tuple[str, ...] = ("auto", "exact", "poly", "mesh")
 FORMATS: tuple[str, ...] = ("png", "svg")
@@ -235,7 +235,11 @@ def output_stems(models: Sequence[Path], folder: Path) -> dict[Path, str]:
 def _render_and_write(
     path: Path, out_dir: Path, stem: str, options: dict[str, Any]
 ) -> tuple[str, float, str | None]:
-    """Render one model of a batch: (method used, seconds, None) or ('', 0, one-line failure reason)."""
+    """Render one model of a batch: (method used, seconds, None) or ('', 0, one-line failure reason).
+
+    Runs in a worker process, which the kernel kills when the model overruns its budget (see `_run`).
+    """
+    set_alarm(model_budget(options["method"], options["time_limit"]))
     try:
         result = render_file(
             path,
@@ -261,6 +265,16 @@ def _render_and_write(
         return "", 0.0, exc.problem
     except Exception as exc:  # a batch records every failure and carries on
         return "", 0.0, f"{type(exc).__name__}: {exc}".splitlines()[0]
+    finally:
+        set_alarm(None)
+
+
+def model_budget(method: str, time_limit: float | None) -> float | None:
+    """Wall-clock seconds one model may take in a batch: `time_limit` for the mesh and polygonal routes;
+    for exact, the exact phase (time_limit) plus as much again and 10 s for the polygonal fallback."""
+    if time_limit is None:
+        return None
+    return 2 * time_limit + 10 if method == "exact" else time_limit
 
 
 def render_folder(
@@ -323,7 +337,8 @@ def _run(
     models: Sequence[Path], out_dir: Path, stems: dict[Path, str], options: dict[str, Any], workers: int
 ) -> Iterator[tuple[Path, tuple[str, float, str | None]]]:
     """Render models in a pool of worker processes (also for one worker: a crash in native code then
-    takes down a worker, not the batch). When a worker dies, the pool is broken: the models it left
+    takes down a worker, not the batch). A model that overruns its budget (`model_budget`) has its
+    worker killed by the kernel (SIGALRM). When a worker dies the pool is broken: the models it left
     unfinished are redone one by one, each in its own process, so only the culprit fails."""
     unfinished = []
     if models:
@@ -336,11 +351,12 @@ def _run(
                     unfinished.append(futures[future])
     for model in sorted(unfinished):
         try:
-            yield (
-                model,
-                call_with_time_limit(
-                    _render_and_write, model, out_dir, stems[model], options, time_limit=None
-                ),
+            outcome = call_with_time_limit(
+                _render_and_write, model, out_dir, stems[model], options, time_limit=None
             )
+        except TimeoutError:
+            budget = model_budget(options["method"], options["time_limit"])
+            outcome = ("", 0.0, f"took longer than its time limit ({budget:g} s)")
         except RuntimeError as exc:
-            yield model, ("", 0.0, f"crashed while rendering: {exc}")
+            outcome = ("", 0.0, f"crashed while rendering: {exc}")
+        yield model, outcome

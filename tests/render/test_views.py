@@ -178,3 +178,27 @@ def test_folder_batch_survives_a_model_that_crashes_its_worker(make_box, tmp_pat
             "reason": "crashed while rendering: worker process died (exit code 11)",
         }
     ]
+
+
+def test_folder_batch_stops_a_model_that_overruns_its_time_limit(make_box, tmp_path, monkeypatch) -> None:
+    import render.views
+
+    models = tmp_path / "models"
+    models.mkdir()
+    for name in ("a.brep", "hang.brep"):
+        BRepTools.Write_s(make_box((0, 0, 0), (1, 2, 3)), str(models / name))
+    render_one = render.views.render_file
+
+    def hang_on_one(path, *args, **kwargs):
+        if Path(path).name == "hang.brep":
+            time.sleep(60)  # stands for native code that never returns
+        return render_one(path, *args, **kwargs)
+
+    monkeypatch.setattr(render.views, "render_file", hang_on_one)
+    start = time.perf_counter()
+    report = render_folder(models, tmp_path / "out", ["f"], "poly", time_limit=1.0, workers=1, progress=False)
+    assert time.perf_counter() - start < 10
+    assert [Path(p).name for p in report.rendered] == ["a.brep"]
+    assert report.failures == [
+        {"file": str(models / "hang.brep"), "reason": "took longer than its time limit (1 s)"}
+    ]
