@@ -220,7 +220,7 @@ def build_model(job: Job) -> dict:
     record = {
         "index": job.spec.index,
         "id": job.spec.qid,
-        "source": job.spec.path or "csg",
+        "source": job.spec.path or job.spec.qid,
         "split": job.split,
         "label": job.label,
         "n_primitives": n_primitives,
@@ -309,7 +309,7 @@ def _record(job: Job, outcome: Outcome, limit: float) -> dict:
     return {
         "index": job.spec.index,
         "id": job.spec.qid,
-        "source": job.spec.path or "csg",
+        "source": job.spec.path or job.spec.qid,
         "split": job.split,
         "label": job.label,
         "n_primitives": None,
