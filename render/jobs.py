@@ -3,7 +3,8 @@
 `render.timelimit.call_with_time_limit` runs one call and waits for it; a batch needs several children
 running side by side, and the parent must kill exactly the one that overruns while the others go on.
 Each job gets a fresh forked child (it inherits loaded modules, nothing is pickled on the way in; a
-crash in native code kills only that child). Results come back in completion order as
+crash in native code kills only that child; its kernel alarm from `render.timelimit` ends it even if
+the parent is gone). Results come back in completion order as
 (job, Outcome). Leaving the iterator early (an exception, Ctrl-C) kills the children still running.
 """
 
@@ -58,7 +59,7 @@ def run_jobs(
                     exhausted = True
                     break
                 receiver, sender = ctx.Pipe(duplex=False)
-                process = ctx.Process(target=_child, args=(sender, fn, (job,), {}))
+                process = ctx.Process(target=_child, args=(sender, fn, (job,), {}, time_limit))
                 process.start()
                 sender.close()
                 running[receiver] = (job, process, time.monotonic())
@@ -77,10 +78,13 @@ def run_jobs(
                     status, value = conn.recv()
                 except EOFError:
                     process.join()
-                    status, value = (
-                        "error",
-                        RuntimeError(f"worker process died (exit code {process.exitcode})"),
-                    )
+                    if process.exitcode == -signal.SIGALRM:  # its own alarm (render.timelimit) went off
+                        status, value = "timeout", None
+                    else:
+                        status, value = (
+                            "error",
+                            RuntimeError(f"worker process died (exit code {process.exitcode})"),
+                        )
                 conn.close()
                 process.join()
                 yield job, Outcome(status, value, time.monotonic() - started)
