@@ -344,7 +344,7 @@ def build_dataset(
     report = BuildReport(skipped=len(mine) - len(todo))
     todo = todo[:max_models] if max_models is not None else todo
     # exact HLR and its polygonal fallback each get the limit
-    limit = time_limit * (2 if config.method == "exact" else 1) + 5.0
+    limit = time_limit * (2 if config.method == "exact" else 1)
     jobs = [Job(s, splits[s.index], labels[s.index], config, str(out), time_limit) for s in todo]
     if config.method in ("auto", "mesh"):
         # imported once here, so that each forked worker inherits it instead of importing it again

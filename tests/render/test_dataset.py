@@ -315,3 +315,14 @@ def test_ctrl_c_leaves_a_resumable_state(tmp_path) -> None:
     build(out, "i2p", n=n, method="poly", size=48, primitives=(1, 2))
     build(tmp_path / "full", "i2p", n=n, method="poly", size=48, primitives=(1, 2))
     assert split_trees(out) == split_trees(tmp_path / "full")
+
+
+def test_models_over_the_time_limit_are_recorded_and_skipped(tmp_path) -> None:
+    config = DatasetConfig(task="poses", csg=3, size=32, primitives=(1, 2), method="poly")
+    start = time.monotonic()
+    report = build_dataset(config, tmp_path, workers=2, time_limit=0.01, progress=False)
+    assert time.monotonic() - start < 20 and report.failed == 3
+    models = json.loads((tmp_path / MANIFEST_FILE).read_text())["models"]
+    assert [m["status"] for m in models] == ["timeout"] * 3
+    assert all(m["reason"] == "no result after 0.01s" for m in models)
+    assert not [p for s in SPLITS for p in (tmp_path / s).iterdir()]
