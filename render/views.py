@@ -5,9 +5,10 @@ Methods for B-rep models (STEP, IGES, BREP):
   limit; when the limit is hit the whole model falls back to polygonal HLR, and the result says so.
 - poly: polygonal HLR on one triangulation shared by all views (fast on any shape).
 - mesh: the B-rep's triangulation drawn by the mesh route (feature edges, ray-cast visibility).
-- auto: the mesh route, falling back to polygonal HLR if it fails. bench/render_views.py measured it
-  at 4.2-4.6x the views/s of a SPARE3D-style exact-HLR pipeline on CSG solids with visible-line IoU 0.97
-  against exact HLR (exact alone: about 1x), so it is the default; use exact for exact HLR.
+- auto: the mesh route, falling back to polygonal HLR if it fails. In bench/render_views.py it drew
+  CSG solids at about 3x the views per CPU second of a SPARE3D-style exact-HLR pipeline (real parts:
+  about 10x) with visible-line IoU 0.97 against exact HLR, while exact HLR itself runs at about 1x;
+  so it is the default. Use exact for exact HLR.
 Meshes (STL, OBJ, PLY, OFF, GLB) only have the mesh route; every method renders them with it.
 All views of a model share one frame (scale), given or 1.7 x its largest bounding-box edge.
 """
