@@ -29,6 +29,19 @@ def test_brep_round_trip_with_uppercase_extension(make_box, tmp_path: Path) -> N
     np.testing.assert_allclose(hi - lo, [1, 2, 3], atol=1e-6)
 
 
+def test_iges_round_trip(make_box, tmp_path: Path) -> None:
+    from OCP.IGESControl import IGESControl_Writer
+
+    writer = IGESControl_Writer("MM", 1)  # mode 1: faces as B-rep solids
+    writer.AddShape(make_box((1, 2, 3), (4, 5, 6)))
+    writer.ComputeModel()
+    path = tmp_path / "box.IGS"
+    assert writer.Write(str(path))
+    lo, hi = shape_bounds(load_shape(path))
+    np.testing.assert_allclose(lo, [1, 2, 3], atol=1e-5)
+    np.testing.assert_allclose(hi, [5, 7, 9], atol=1e-5)
+
+
 def test_reads_step(realcad: Path) -> None:
     lo, hi = shape_bounds(load_shape(realcad / "trimesh" / "featuretype.STEP"))
     assert np.all(hi - lo > 0)
