@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -99,10 +99,14 @@ def _exact_with_fallback(
             render_shape, shape, views, "exact", frame, hidden, time_limit=time_limit
         ), "exact"
     except TimeoutError:
-        reason = f"after {time_limit:g}s"
+        reason = f" after {time_limit:g}s"
     except Exception as exc:  # exact HLR failed or crashed in native code: polygonal HLR still works
-        reason = f"exact failed: {exc}"
-    return render_shape(shape, views, "poly", frame, hidden), f"poly (fallback {reason})"
+        reason = f": exact failed: {_first_line(exc)}"
+    return render_shape(shape, views, "poly", frame, hidden), f"poly (fallback{reason})"
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 def _mesh_with_fallback(
@@ -111,7 +115,9 @@ def _mesh_with_fallback(
     try:
         return render_shape(shape, views, "mesh", frame, hidden), "mesh"
     except Exception as exc:  # the polygonal route needs nothing beyond OpenCASCADE
-        return render_shape(shape, views, "poly", frame, hidden), f"poly (fallback: mesh failed: {exc})"
+        return render_shape(
+            shape, views, "poly", frame, hidden
+        ), f"poly (fallback: mesh failed: {_first_line(exc)})"
 
 
 def render_file(
@@ -155,14 +161,16 @@ def render_file(
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write a file so that readers see either nothing or all of it (temp file in the same folder)."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    """Write a file so that readers see either nothing or all of it (temp file in the same folder).
+
+    The temp name is unique per process and thread; plain open() keeps the usual umask permissions.
+    """
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
+        tmp.write_bytes(data)
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 
@@ -265,7 +273,7 @@ def _render_and_write(
     except ModelError as exc:
         return "", 0.0, exc.problem
     except Exception as exc:  # a batch records every failure and carries on
-        return "", 0.0, f"{type(exc).__name__}: {exc}".splitlines()[0]
+        return "", 0.0, f"{type(exc).__name__}: {_first_line(exc)}"
     finally:
         set_alarm(None)
 

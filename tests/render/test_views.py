@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 
@@ -87,7 +88,10 @@ def test_write_views_writes_png_and_svg_per_view_atomically(make_box, tmp_path: 
     written = write_views(result, tmp_path / "out", "box", size=64, formats=("png", "svg"))
     names = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert names == ["box_2.png", "box_2.svg", "box_f.png", "box_f.svg"]
-    assert sorted(p.name for p in written) == names
+    assert sorted(p.name for p in written) == names  # and no temp files left
+    umask = os.umask(0)
+    os.umask(umask)
+    assert all(p.stat().st_mode & 0o777 == 0o666 & ~umask for p in written)  # usual permissions
     image = cv2.imread(str(tmp_path / "out" / "box_f.png"))
     assert image.shape == (64, 64, 3) and (image < 128).any()
     assert cv2.imread(str(tmp_path / "out" / "box_f.png"), cv2.IMREAD_UNCHANGED).ndim == 2  # black on white
