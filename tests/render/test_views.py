@@ -158,8 +158,6 @@ def test_auto_draws_breps_through_the_mesh_route_and_falls_back_to_poly(
 
 
 def test_folder_batch_survives_a_model_that_crashes_its_worker(make_box, tmp_path, monkeypatch) -> None:
-    import os
-
     import render.views
 
     models = tmp_path / "models"
