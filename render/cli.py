@@ -50,7 +50,7 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("model", type=click.Path(path_type=Path))
+@click.argument("model", metavar="MODEL_OR_FOLDER", type=click.Path(path_type=Path))
 @click.option("-o", "--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Output folder.")
 @click.option(
     "--views",
@@ -87,7 +87,8 @@ def main() -> None:
     default=DEFAULT_TIME_LIMIT,
     show_default=True,
     type=click.FloatRange(min=0, min_open=True),
-    help="Seconds of exact hidden-line removal (--method exact) per model before the polygonal fallback.",
+    help="Seconds of exact HLR per model before the polygonal fallback; in a folder, the other routes "
+    "must finish each model within it (exact: twice it + 10 s).",
 )
 @click.option(
     "--workers", default=1, show_default=True, type=click.IntRange(1), help="Processes for a folder."
