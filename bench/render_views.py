@@ -14,8 +14,9 @@ machine), each also as a multiple of the reference; visible-line pixel IoU (1-px
 method's PNGs against the exact method's PNGs, mean and minimum over views; the slowest model's render
 time and the number of models that hit the time limit (polygonal fallbacks).
 
-    python bench/render_views.py --models 20            # quick run (< 2 minutes on 2 cores)
-    python bench/render_views.py --models 200 --workers 1,2
+    python bench/render_views.py --models 20 --no-realcad   # quick run (about 1 minute on 2 cores)
+    python bench/render_views.py --models 50                # + real parts (about 5 minutes)
+    python bench/render_views.py --models 200 --repeat 3    # the issue's scale
 """
 
 from __future__ import annotations
