@@ -166,8 +166,10 @@ class Trainer:
         )
         try:
             yield from (images for images, _ in loader)
-        except RuntimeError as exc:  # a worker's SSLCoreError arrives wrapped; keep its last line
-            raise SSLCoreError(str(exc).strip().splitlines()[-1]) from None
+        except SSLCoreError as exc:  # from a worker it carries the worker's traceback; keep the message
+            raise SSLCoreError(
+                str(exc).strip().splitlines()[-1].removeprefix("sslcore.errors.SSLCoreError: ")
+            ) from None
 
     def _generator(self) -> torch.Generator:
         return torch.Generator().manual_seed(

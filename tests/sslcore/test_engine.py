@@ -3,8 +3,10 @@ from pathlib import Path
 import pytest
 import torch
 
+from sslcore import engine
 from sslcore.checkpoint import load_backbone, load_checkpoint, read_export
 from sslcore.engine import Trainer
+from sslcore.errors import SSLCoreError
 from sslcore.pretrain import PretrainConfig
 
 
@@ -67,3 +69,18 @@ def test_resume_continues_exactly(method: str, line_folder: Path, tmp_path: Path
     for step, loss in resumed.history:
         assert loss == pytest.approx(expected[step], rel=1e-5, abs=1e-6)
     assert torch.equal(resumed.method.queue.keys, full.method.queue.keys)
+
+
+def test_streaming_mode_reports_unreadable_image(
+    line_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(engine, "CACHE_LIMIT_BYTES", 0)  # decode per batch in a worker instead of caching
+    bad = line_folder / "line" / "zz_broken.png"
+    bad.write_bytes(b"broken")
+    trainer = Trainer(
+        tiny("simclr", line_folder, tmp_path / "run", channels=1, workers=1, batch_size=25, epochs=1)
+    )
+    assert trainer.images is None
+    with pytest.raises(SSLCoreError) as err:
+        trainer.fit()
+    assert str(err.value) == f"image {bad}: unreadable or not an image"
