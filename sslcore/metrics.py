@@ -16,6 +16,10 @@ from pathlib import Path
 from sslcore.checkpoint import atomic_write
 
 
+def _number(column: str, value: str) -> float | int:
+    return int(float(value)) if column in ("step", "epoch") else float(value)
+
+
 class MetricLogger:
     def __init__(self, out_dir: str | Path, resume_step: int | None = None, tensorboard: bool = True) -> None:
         self.path = Path(out_dir) / "metrics.csv"
@@ -25,7 +29,7 @@ class MetricLogger:
             with self.path.open(newline="") as f:
                 reader = csv.DictReader(f)
                 self.columns = list(reader.fieldnames or ["step"])
-                self.rows = [{k: float(v) for k, v in r.items() if v != ""} for r in reader]
+                self.rows = [{k: _number(k, v) for k, v in r.items() if v != ""} for r in reader]
             self.rows = [r for r in self.rows if r["step"] <= resume_step]
         else:
             self.rows = []
