@@ -7,6 +7,8 @@
 - ``small_input=True`` removes the first downsampling for small images (CIFAR-style stem): ResNets get
   a 3x3 stride-1 first convolution and no max-pool; MobileNet-v3 / EfficientNet get a stride-1 first
   convolution; VGG loses its first max-pool.
+- Every BatchNorm uses momentum 0.1 (torchvision's MobileNet-v3 uses 0.01: after a short run its
+  running statistics are still far from the batch statistics and eval-mode features collapse).
 """
 
 from __future__ import annotations
@@ -79,12 +81,17 @@ def build_backbone(name: str, in_channels: int = 3, small_input: bool = False) -
     if in_channels not in (1, 3):
         raise SSLCoreError(f"in_channels must be 1 or 3, got {in_channels}")
     if name in _RESNETS:
-        return _resnet(name, in_channels, small_input)
-    if name in ("mobilenet_v3_small", "efficientnet_b0"):
-        return _mobile(name, in_channels, small_input)
-    if name == "vgg16":
-        return _vgg16(in_channels, small_input)
-    raise SSLCoreError(f"unknown backbone {name!r}; choose from {', '.join(BACKBONES)}")
+        net, dim = _resnet(name, in_channels, small_input)
+    elif name in ("mobilenet_v3_small", "efficientnet_b0"):
+        net, dim = _mobile(name, in_channels, small_input)
+    elif name == "vgg16":
+        net, dim = _vgg16(in_channels, small_input)
+    else:
+        raise SSLCoreError(f"unknown backbone {name!r}; choose from {', '.join(BACKBONES)}")
+    for m in net.modules():
+        if isinstance(m, nn.modules.batchnorm._BatchNorm):
+            m.momentum = 0.1
+    return net, dim
 
 
 def num_parameters(module: nn.Module) -> int:

@@ -23,6 +23,11 @@ def test_resnet_stems():
     assert isinstance(large.fc, nn.Identity)
 
 
+def test_batchnorm_momentum_is_uniform():
+    net, _ = build_backbone("mobilenet_v3_small")
+    assert {m.momentum for m in net.modules() if isinstance(m, nn.BatchNorm2d)} == {0.1}
+
+
 def test_unknown_names_and_channels():
     assert set(BACKBONES) == {
         "resnet18",
