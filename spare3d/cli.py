@@ -90,10 +90,10 @@ _TASKS = ["view-consistency", "isometric-to-pose", "pose-to-isometric", "t2i", "
 )
 @click.option(
     "--stage",
-    type=click.Choice(["pretext", "finetune", "all"]),
+    type=click.Choice(["pretext", "direct", "finetune", "all"]),
     default="all",
     show_default=True,
-    help="Self-supervised route: which stages to run.",
+    help="Self-supervised route: pretext (+ direct evaluation), direct (only evaluate --init), finetune.",
 )
 @click.option(
     "--data",

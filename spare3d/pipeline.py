@@ -1,7 +1,9 @@
 """The routes of `spare3d train`: which sets each stage trains on, what it starts from, what it reports.
 
 - self-supervised: stage `pretext` trains the 2022 network on its pretext set (view-comparison on
-  `pairs` for T2I, pose on `poses` for I2P/P2I) and evaluates it directly on the task; stage `finetune`
+  `pairs` for T2I, pose on `poses` for I2P/P2I) and evaluates it directly on the task; stage `direct`
+  only evaluates --init (this run's pretext checkpoint or another, e.g. an I2P run's pose pretext
+  evaluated on P2I) without training; stage `finetune`
   continues on the task's question set (from this run's pretext checkpoint unless --init says otherwise).
 - supervised: one stage trains a SPARE3D baseline (or any network that answers the task) on the
   question set, from scratch or from --init (a spare3d checkpoint or an sslcore backbone export).
@@ -68,8 +70,12 @@ def _init_path(opts: RunOptions, stage: str, pretext_best: Path | None) -> Path 
     """What a stage starts from: None (scratch), a spare3d checkpoint or an sslcore export."""
     if stage == "finetune" and pretext_best is not None and opts.init in (None, "pretext"):
         return pretext_best
-    init = opts.init or ("pretext" if stage == "finetune" else "scratch")
+    init = opts.init or ("pretext" if stage in ("finetune", "direct") else "scratch")
     if init == "scratch":
+        if stage == "direct":
+            raise LayoutError(
+                opts.out, "--stage direct evaluates --init: pass pretext or a spare3d checkpoint"
+            )
         return None
     if init == "pretext":
         if stage == "pretext":
@@ -85,7 +91,7 @@ def _init_path(opts: RunOptions, stage: str, pretext_best: Path | None) -> Path 
 
 
 def _route_name(opts: RunOptions, stage: str, init: Path | None) -> str:
-    if stage == "pretext":
+    if stage in ("pretext", "direct"):
         return "self-supervised (direct)"
     if stage == "finetune":
         return "self-supervised (fine-tuned)"
@@ -102,7 +108,8 @@ def check_data(opts: RunOptions) -> None:
         kind = MODELS[opts.net.model].pretext if stage == "pretext" else opts.task
         if kind is None:
             raise LayoutError(opts.data, f"model {opts.net.model} has no pretext set; use --route supervised")
-        resolve_split(opts.data, kind, "train")
+        if stage != "direct":
+            resolve_split(opts.data, kind, "train")
     resolve_split(opts.data, opts.task, opts.eval_split)
 
 
@@ -110,10 +117,15 @@ def _record(
     opts: RunOptions, stage: str, init: Path | None, best: Path, n_train: int, device: torch.device
 ) -> dict:
     net, _ = load_model(best)
+    if opts.task not in net.tasks:
+        raise LayoutError(
+            best, f"a {net.config.model} network answers {'/'.join(net.tasks)}, not {opts.task}"
+        )
     net.to(device)
     questions = DrawingSet.open(opts.data, opts.task, opts.eval_split, net.config.image_size)
     result = evaluate(net, questions, opts.task, opts.eval_split, device, opts.settings.batch_size)
-    predictions = result.write_jsonl(best.parent / f"predictions_{opts.task}_{opts.eval_split}.jsonl")
+    name = f"predictions_{opts.task}_{opts.eval_split}.jsonl"
+    predictions = result.write_jsonl(opts.out / stage / name)
     summary = result.summary()
     tqdm.write(
         f"{opts.task} {stage}: accuracy {summary['accuracy']:.3f} "
@@ -148,6 +160,11 @@ def run(opts: RunOptions) -> list[dict]:
     records, pretext_best = [], None
     for stage in opts.stages:
         init = _init_path(opts, stage, pretext_best)
+        if stage == "direct":
+            if dist.is_main():
+                n_train = load_model(init)[1].get("n_train", 0)
+                records.append(_record(opts, stage, init, init, n_train, device))
+            continue
         kind = MODELS[opts.net.model].pretext if stage == "pretext" else opts.task
         settings = opts.settings if stage == "pretext" else opts.finetune
         config = opts.net
@@ -162,12 +179,18 @@ def run(opts: RunOptions) -> list[dict]:
             tqdm.write(
                 f"{stage}: {net.config.model} on {kind} ({len(train_set.questions)} train items), from {how}"
             )
-        meta = {"task": opts.task, "stage": stage, "init": str(init) if init else "scratch"}
+        n_train = len(train_set.questions)
+        meta = {
+            "task": opts.task,
+            "stage": stage,
+            "init": str(init) if init else "scratch",
+            "n_train": n_train,
+        }
         best = fit(net, kind, train_set, valid_set, opts.out / stage, settings, device, opts.resume, meta)
         if stage == "pretext":
             pretext_best = best
         if dist.is_main():
-            records.append(_record(opts, stage, init, best, len(train_set.questions), device))
+            records.append(_record(opts, stage, init, best, n_train, device))
     if dist.is_main():
         _write_results(opts.out, records)
     dist.barrier()

@@ -70,6 +70,12 @@ def test_self_supervised_t2i_stages(data_root, tmp_path):
     records = json.loads((tmp_path / "results.json").read_text())
     assert [r["route"] for r in records] == ["self-supervised (direct)", "self-supervised (fine-tuned)"]
     assert records[1]["init"].endswith("pretext/best.pt")
+    result = _invoke(*base, "--stage", "direct")  # evaluates OUT/pretext/best.pt again, no training
+    assert result.exit_code == 0, result.output
+    direct = json.loads((tmp_path / "results.json").read_text())[-1]
+    assert direct["stage"] == "direct" and direct["n_train"] == records[0]["n_train"] == 24
+    assert (direct["correct"], direct["checkpoint"]) == (records[0]["correct"], records[0]["checkpoint"])
+    assert (tmp_path / "direct" / "predictions_t2i_test.jsonl").is_file()
 
 
 def test_wrong_task_and_data_pairing(trained_run, data_root):
