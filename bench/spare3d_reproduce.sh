@@ -41,7 +41,10 @@ train --task isometric-to-pose --route supervised --out "$RUNS/i2p-supervised"
 POSE=(--epochs "$POSE_EPOCHS" --finetune-epochs "$EPOCHS")
 train --task isometric-to-pose "${POSE[@]}" --out "$RUNS/i2p-self-supervised"
 train --task pose-to-isometric --route supervised --out "$RUNS/p2i-supervised"
-train --task pose-to-isometric "${POSE[@]}" --out "$RUNS/p2i-self-supervised"
+# P2I reuses the I2P run's pose pretext: evaluated directly, then fine-tuned on p2i.
+PRETEXT="$RUNS/i2p-self-supervised/pretext/best.pt"
+train --task pose-to-isometric --stage direct --init "$PRETEXT" --out "$RUNS/p2i-self-supervised"
+train --task pose-to-isometric --stage finetune --init "$PRETEXT" --out "$RUNS/p2i-self-supervised"
 
 # Accuracy vs training-set size: the same runs on the first quarter and half of the training models.
 TRAIN=$(python3 -c "import json; print(len(json.load(open('$DATA/t2i/train/answer.json'))))")

@@ -23,10 +23,11 @@ class ReportError(ValueError):
 
 
 def load_results(runs: list[Path]) -> list[dict]:
-    """Result records of every run (a run directory or its results.json), each tagged with `run`."""
+    """Result records of every run (a run directory or its results.json; a run given twice counts once),
+    each tagged with `run`."""
     records = []
-    for run in runs:
-        path = run / "results.json" if run.is_dir() else run
+    paths = [run / "results.json" if run.is_dir() else run for run in runs]
+    for path in dict.fromkeys(p.resolve() for p in paths):
         if not path.is_file():
             raise ReportError(f"{path}: no results.json (run `spare3d train` first)")
         try:

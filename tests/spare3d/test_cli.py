@@ -140,9 +140,9 @@ def test_missing_data_and_files(data_root, tmp_path):
 
 
 def test_report(trained_run, tmp_path):
-    result = _invoke("report", trained_run, "--out", tmp_path / "rep")
+    result = _invoke("report", trained_run, trained_run / "results.json", "--out", tmp_path / "rep")
     assert result.exit_code == 0, result.output
-    assert "| P2I | supervised | metric | 24 |" in result.output
+    assert result.output.count("| P2I | supervised | metric | 24 |") == 1
     for name in ("report.md", "accuracy_by_route.png", "accuracy_vs_size.png"):
         assert (tmp_path / "rep" / name).stat().st_size > 0
     assert cv2.imread(str(tmp_path / "rep" / "accuracy_by_route.png")) is not None
