@@ -57,6 +57,7 @@ def plot_by_route(records: list[dict], path: Path) -> None:
     fig, ax = plt.subplots(figsize=(1.8 + 1.6 * len(tasks) * max(1, len(routes)) / 2, 4))
     width = 0.8 / len(routes)
     for j, route in enumerate(routes):
+        label: str | None = route  # once per route, on its first bar
         for i, task in enumerate(tasks):
             rs = [r for r in records if r["task"] == task and r["route"] == route]
             if not rs:
@@ -64,9 +65,8 @@ def plot_by_route(records: list[dict], path: Path) -> None:
             best = max(rs, key=lambda r: r["n_train"])
             acc = 100 * best["accuracy"]
             err = [[acc - 100 * best["ci_low"]], [100 * best["ci_high"] - acc]]
-            ax.bar(
-                i + j * width, acc, width, yerr=err, capsize=3, color=f"C{j}", label=route if i == 0 else None
-            )
+            ax.bar(i + j * width, acc, width, yerr=err, capsize=3, color=f"C{j}", label=label)
+            label = None
     ax.axhline(25, color="gray", linestyle="--", linewidth=1, label="chance")
     ax.set_xticks([i + width * (len(routes) - 1) / 2 for i in range(len(tasks))], [t.upper() for t in tasks])
     ax.set_ylabel("test accuracy %")
@@ -82,9 +82,10 @@ def plot_by_size(records: list[dict], path: Path) -> None:
     for r in records:
         series[(r["task"], r["route"])].append((r["n_train"], 100 * r["accuracy"]))
     fig, ax = plt.subplots(figsize=(6, 4))
+    styles = dict(zip(sorted({task for task, _ in series}), ["-", "--", ":", "-."] * 4, strict=False))
     for (task, route), points in sorted(series.items()):
         xs, ys = zip(*sorted(points), strict=True)
-        ax.plot(xs, ys, marker="o", label=f"{task.upper()} {route}")
+        ax.plot(xs, ys, marker="o", linestyle=styles[task], label=f"{task.upper()} {route}")
     ax.axhline(25, color="gray", linestyle="--", linewidth=1)
     ax.set_xscale("log")
     ax.set_xlabel("training items (questions, or models for a pretext stage)")
