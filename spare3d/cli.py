@@ -160,22 +160,22 @@ def train(**kw: object) -> None:
     finetune = TrainSettings(
         epochs=kw["finetune_epochs"] or kw["epochs"], lr=kw["finetune_lr"] or 0.4 * kw["lr"], **common
     )
-    opts = RunOptions(
-        task=task,
-        route=kw["route"],
-        stage=kw["stage"],
-        data=kw["data"],
-        out=kw["out"],
-        init=kw["init"],
-        net=net,
-        settings=settings,
-        finetune=finetune,
-        train_size=kw["train_size"],
-        eval_split=kw["eval_split"],
-        resume=kw["resume"],
-        device=kw["device"],
-    )
     try:
+        opts = RunOptions(
+            task=task,
+            route=kw["route"],
+            stage=kw["stage"],
+            data=kw["data"],
+            out=kw["out"],
+            init=kw["init"],
+            net=net,
+            settings=settings,
+            finetune=finetune,
+            train_size=kw["train_size"],
+            eval_split=kw["eval_split"],
+            resume=kw["resume"],
+            device=kw["device"],
+        )
         build_model(net)  # rejects a model that cannot answer the task before any data is read
         run(opts)
     except (LayoutError, SSLCoreError, ValueError) as exc:

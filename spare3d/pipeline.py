@@ -61,6 +61,8 @@ class RunOptions:
 
     def __post_init__(self) -> None:
         if self.route == "supervised":
+            if self.stage != "all":
+                raise ValueError(f"--stage {self.stage} applies to the self-supervised route, not supervised")
             self.stages = ["supervised"]
         else:
             self.stages = ["pretext", "finetune"] if self.stage == "all" else [self.stage]

@@ -102,6 +102,20 @@ def test_wrong_task_and_data_pairing(trained_run, data_root):
         "train", "--task", "t2i", "--model", "pose", "--data", data_root, "--out", trained_run / "y"
     )
     assert result.exit_code != 0 and "model pose answers i2p/p2i, not t2i" in result.output
+    result = _invoke(
+        "train",
+        "--task",
+        "t2i",
+        "--route",
+        "supervised",
+        "--stage",
+        "pretext",
+        "--data",
+        data_root,
+        "--out",
+        "z",
+    )
+    assert result.exit_code != 0 and "--stage pretext applies to the self-supervised route" in result.output
 
 
 def test_missing_data_and_files(data_root, tmp_path):
