@@ -24,6 +24,7 @@ def test_torchrun_two_cpu_processes(data_root, tmp_path):
         sys.executable,
         "-m",
         "torch.distributed.run",
+        "--standalone",
         "--nproc_per_node",
         "2",
         "-m",
