@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The whole pipeline at small scale (a few minutes on 2 CPU cores):
+# generated CSG models + a real part -> 11-view drawings -> pairs and t2i question sets ->
+# self-supervised view-comparison pretext -> direct evaluation + fine-tuning on T2I -> accuracy table.
+set -euo pipefail
+OUT=${1:-demo_out}
+BIN=${BIN:-.venv/bin}
+N_MODELS=${N_MODELS:-300}
+SIZE=${SIZE:-64}
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
+REALCAD=../shared/realcad
+
+echo "== 1/5 render csg: 4 procedural CSG solids as STEP"
+"$BIN/render" csg -n 4 --seed 0 -o "$OUT/models"
+if [ -f "$REALCAD/occt/CrankArm.brep" ]; then cp "$REALCAD/occt/CrankArm.brep" "$OUT/models/"; fi
+
+echo "== 2/5 render views: 11 views of each model (visible black, hidden dashed)"
+"$BIN/render" views "$OUT/models" -o "$OUT/views" --hidden dashed --format png,svg --workers 2
+
+echo "== 3/5 render dataset: pairs (pretext) and t2i (questions) from $N_MODELS CSG models at $SIZE px"
+for kind in pairs t2i; do
+  "$BIN/render" dataset --task "$kind" --csg "$N_MODELS" --primitives 3-5 --size "$SIZE" --seed 0 \
+    --split 0.7,0.1,0.2 --workers 2 -o "$OUT/data/$kind"
+  "$BIN/render" pack "$OUT/data/$kind"
+done
+
+echo "== 4/5 spare3d train --task view-consistency: pretext on pairs, direct evaluation, fine-tuning"
+"$BIN/spare3d" train --task view-consistency --data "$OUT/data" --out "$OUT/runs/t2i-self-supervised" \
+  --image-size "$SIZE" --width 32 --hidden 256 --batch-size 8 --lr 1e-4 --epochs 6 --precision fp32
+
+echo "== 5/5 spare3d report"
+"$BIN/spare3d" report "$OUT/runs/t2i-self-supervised" --out "$OUT/report"
+cat <<MSG
+
+Drawings: $OUT/views    Questions: $OUT/data/t2i    Predictions: $OUT/runs/t2i-self-supervised/*/predictions_*.jsonl
+Open the inspector on the result:
+  $BIN/spare3d app --data $OUT/data --predictions $OUT/runs/t2i-self-supervised/finetune/predictions_t2i_test.jsonl
+MSG
