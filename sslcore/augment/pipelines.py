@@ -2,7 +2,7 @@
 device, every random parameter drawn from one ``torch.Generator`` (same seed -> same views).
 
 - ``ViewPipeline(ViewConfig(...))``: SimCLR's weak pipeline - random resized crop (area 0.08-1, aspect
-  3/4-4/3) + horizontal flip, colour jitter (0.8 s / 0.2 s hue, p = 0.8), grayscale p = 0.2, Gaussian
+  3/4-4/3) + horizontal flip, [line-drawing stroke ops], colour jitter (0.8 s / 0.2 s hue, p = 0.8), grayscale p = 0.2, Gaussian
   blur p = 0.5 - with line-drawing options: stroke width jitter, stroke dropout, small rotation / shear,
   white fill outside the image. ``line_drawing_config(size)`` is the preset for line drawings: no hue or
   saturation (they are grey), crops of 25-100% area (tiny crops of a sparse drawing are mostly blank),
@@ -92,12 +92,14 @@ class ViewPipeline:
             n, generator, c.scale, c.ratio, flip_p=c.flip_p, max_rotate_deg=c.rotate_deg, max_shear=c.shear
         )
         x = warp(images.float().div_(255), theta, c.size, c.fill)
+        # stroke ops first: they assume dark strokes on paper of value ``fill``, which holds only
+        # before colour jitter changes the paper's grey level
+        x = stroke_width_jitter(x, generator, c.stroke_width_p)
+        x = stroke_dropout(x, generator, c.stroke_dropout_p, paper=c.fill)
         s = c.jitter_strength
         x = color_jitter(x, generator, 0.8 * s, 0.8 * s, 0.8 * s, 0.2 * s if c.hue else 0.0, c.jitter_p)
         x = random_grayscale(x, generator, c.gray_p)
         x = gaussian_blur(x, generator, p=c.blur_p)
-        x = stroke_width_jitter(x, generator, c.stroke_width_p)
-        x = stroke_dropout(x, generator, c.stroke_dropout_p, paper=c.fill)
         if c.strong:
             x = strong_augment(x, generator, c.strong_ops, c.strong_p, c.fill)
         return standardize(x, c)

@@ -57,6 +57,19 @@ def test_flip_mirrors():
     assert torch.allclose(out, normalize(x, config).flip(-1), atol=1e-4)
 
 
+def test_stroke_dropout_on_jittered_paper_leaves_no_patches():
+    # a blank page stays uniform per sample: erased cells must not show the original paper value
+    # through colour-jittered (darker) paper
+    blank = torch.full((8, 1, 24, 24), 255, dtype=torch.uint8)
+    config = line_drawing_config(
+        24, jitter_p=1.0, blur_p=0.0, stroke_dropout_p=1.0, rotate_deg=0.0, shear=0.0
+    )
+    out = ViewPipeline(config)(blank, torch.Generator().manual_seed(3))
+    spread = out.flatten(1).amax(1) - out.flatten(1).amin(1)
+    assert (out.flatten(1).mean(1) < 0.9).any()  # the jitter did darken some pages
+    assert torch.allclose(spread, torch.zeros(8), atol=1e-4)
+
+
 def test_multicrop_scales_shrink_with_size():
     base = ViewConfig(64, scale=(0.2, 1.0))
     sizes = [c.size for c in multicrop_configs(base, (64, 48, 32))]
