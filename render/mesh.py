@@ -84,9 +84,9 @@ def is_flat(points: np.ndarray, rel_tol: float = 1e-9) -> bool:
     return bool(s[-1] <= rel_tol * s[0]) if len(s) == 3 else True
 
 
-def sample_spacing(bounds: np.ndarray) -> float:
-    """Distance between samples: half a pixel of a 200 px drawing in the default frame of `bounds`."""
-    return Frame.around(bounds[0], bounds[1]).side / (REFERENCE_SIZE * SAMPLES_PER_PIXEL)
+def sample_spacing(bounds: np.ndarray, per_pixel: float = SAMPLES_PER_PIXEL) -> float:
+    """Distance between samples: 1 / `per_pixel` px of a 200 px drawing in the default frame of `bounds`."""
+    return Frame.around(bounds[0], bounds[1]).side / (REFERENCE_SIZE * per_pixel)
 
 
 def feature_edge_index(mesh: trimesh.Trimesh, angle_deg: float = SHARP_ANGLE_DEG) -> np.ndarray:
