@@ -91,7 +91,7 @@ def _cv2_thickness(width: int) -> int:
 
 
 def _coverage(polylines: list[np.ndarray], size: int, line_width: float) -> np.ndarray:
-    """(size, size) float ink coverage in [0, 1] of polylines (pixel coordinates), `line_width` px wide.
+    """(size, size) uint8 ink coverage (255 = full) of polylines (pixel coordinates), `line_width` px wide.
 
     cv2 strokes are an odd number of pixels wide, so a width w (supersampled pixels) between odd
     widths lo and lo + 2 is drawn as lo at full ink over lo + 2 at ink (w - lo) / 2: across the line
@@ -110,7 +110,7 @@ def _coverage(polylines: list[np.ndarray], size: int, line_width: float) -> np.n
             if frac > 0:
                 cv2.polylines(canvas, pts, False, round(255 * frac), _cv2_thickness(lo + 2), cv2.LINE_8)
             cv2.polylines(canvas, pts, False, 255, _cv2_thickness(lo), cv2.LINE_8)
-    return cv2.resize(canvas, (size, size), interpolation=cv2.INTER_AREA).astype(np.float32) / 255
+    return cv2.resize(canvas, (size, size), interpolation=cv2.INTER_AREA)
 
 
 def rasterize(
@@ -128,20 +128,22 @@ def rasterize(
     whatever the model's size. Hidden lines lie under the visible ones: 'red' draws them red at half
     width, 'dashed' draws them black, dashed, at the same width.
     """
+    visible = _coverage(_pixel_polylines(lines.visible, frame, cam, size), size, line_width)
+    if hidden == "off" or not lines.hidden:
+        # White x (1 - ink) in whole grey levels: 255 - coverage, without the float compositing.
+        return np.repeat((255 - visible)[..., None], 3, axis=2)
     image = np.full((size, size, 3), 255.0, np.float32)
-    if hidden != "off" and lines.hidden:
-        px = _pixel_polylines(lines.hidden, frame, cam, size)
-        if hidden == "red":
-            ink, color = _coverage(px, size, line_width / 2), (255.0, 0.0, 0.0)
-        else:
-            period = max(4.0, 4 * line_width)
-            ink, color = (
-                _coverage([d for p in px for d in dash(p, period)], size, line_width),
-                (0.0,) * 3,
-            )
-        image += ink[..., None] * (np.array(color, np.float32) - image)
-    ink = _coverage(_pixel_polylines(lines.visible, frame, cam, size), size, line_width)
-    image *= 1 - ink[..., None]
+    px = _pixel_polylines(lines.hidden, frame, cam, size)
+    if hidden == "red":
+        ink, color = _coverage(px, size, line_width / 2), (255.0, 0.0, 0.0)
+    else:
+        period = max(4.0, 4 * line_width)
+        ink, color = (
+            _coverage([d for p in px for d in dash(p, period)], size, line_width),
+            (0.0,) * 3,
+        )
+    image += ink[..., None].astype(np.float32) / 255 * (np.array(color, np.float32) - image)
+    image *= 1 - visible[..., None].astype(np.float32) / 255
     return np.round(image).astype(np.uint8)
 
 
