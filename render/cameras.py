@@ -9,6 +9,7 @@ and the 8 views from 45 degrees above/below the middle of each cube edge around 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -21,8 +22,9 @@ class Camera:
     direction: np.ndarray
     x_axis: np.ndarray
 
-    @property
+    @cached_property
     def up(self) -> np.ndarray:
+        # Cached: `project` needs it for every batch of points (cached_property bypasses frozen).
         return np.cross(self.direction, self.x_axis)
 
     def project(self, points: np.ndarray) -> np.ndarray:
