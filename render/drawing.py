@@ -100,7 +100,9 @@ def _coverage(polylines: list[np.ndarray], size: int, line_width: float) -> np.n
     s = SUPERSAMPLE
     canvas = np.zeros((size * s, size * s), np.uint8)
     if polylines:
-        pts = [np.round(p * s).astype(np.int32) for p in polylines]
+        # One rounding for all polylines, split back (cv2 takes a list of int32 arrays).
+        sizes = np.cumsum([len(p) for p in polylines[:-1]])
+        pts = np.split(np.round(np.concatenate(polylines) * s).astype(np.int32), sizes)
         width = line_width * s
         if width <= 1:
             cv2.polylines(canvas, pts, False, round(255 * width), 1, cv2.LINE_8)
