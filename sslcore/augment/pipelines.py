@@ -2,11 +2,14 @@
 device, every random parameter drawn from one ``torch.Generator`` (same seed -> same views).
 
 - ``ViewPipeline(ViewConfig(...))``: SimCLR's weak pipeline - random resized crop (area 0.08-1, aspect
-  3/4-4/3) + horizontal flip, [line-drawing stroke ops], colour jitter (0.8 s / 0.2 s hue, p = 0.8), grayscale p = 0.2, Gaussian
-  blur p = 0.5 - with line-drawing options: stroke width jitter, stroke dropout, small rotation / shear,
-  white fill outside the image. ``line_drawing_config(size)`` is the preset for line drawings: no hue or
-  saturation (they are grey), crops of 25-100% area (tiny crops of a sparse drawing are mostly blank),
-  +-10 degree rotation, 0.1 shear, stroke width jitter p = 0.5, stroke dropout p = 0.3, blur p = 0.2.
+  3/4-4/3) + horizontal flip, colour jitter (0.8 s / 0.2 s hue, p = 0.8), grayscale p = 0.2, Gaussian
+  blur p = 0.5 - with line-drawing options: small rotation / shear, white fill outside the image, and
+  stroke width jitter and stroke dropout (applied before the colour ops).
+  ``line_drawing_config(size)`` is the preset for line drawings: no hue or saturation (they are
+  grey), half-strength colour jitter (0.4: at full strength the paper often turns near-black and a
+  ResNet-18 on 32 px drawings learned nothing in 150 steps, kNN 0.29 vs 0.58 with this preset), crops
+  of 50-100% area (small crops of a sparse drawing are mostly blank), +-10 degree rotation, 0.1 shear,
+  stroke width jitter p = 0.5, stroke dropout p = 0.3, blur p = 0.2.
 - ``strong=True`` appends CLSA's strong ops (``sslcore.augment.strong``) after the weak ones.
 - ``multicrop_configs(base, sizes)``: CLSA multi-crop, crop ``s`` pixels with the area range scaled by
   ``s / base.size`` (224/192/160/128/96 with shrinking ranges in the paper).
@@ -54,7 +57,8 @@ class ViewConfig:
 def line_drawing_config(size: int, **overrides: object) -> ViewConfig:
     """The line-drawing preset (1-channel statistics mean 0.5, std 0.5)."""
     preset = dict(
-        scale=(0.25, 1.0),
+        scale=(0.5, 1.0),
+        jitter_strength=0.4,
         hue=False,
         gray_p=0.0,
         blur_p=0.2,
