@@ -30,7 +30,16 @@ def tiny(method: str, data: Path, out: Path, **kw: object) -> PretrainConfig:
 
 def test_tiny_simclr_run_lowers_the_loss_and_writes_outputs(line_folder: Path, tmp_path: Path):
     trainer = Trainer(
-        tiny("simclr", line_folder, tmp_path / "run", epochs=6, optimizer="adamw", lr=0.02, knn_every=3)
+        tiny(
+            "simclr",
+            line_folder,
+            tmp_path / "run",
+            epochs=6,
+            optimizer="adamw",
+            lr=0.02,
+            knn_every=3,
+            small_input=True,
+        )
     )
     out = trainer.fit()
     losses = [loss for _, loss in trainer.history]
