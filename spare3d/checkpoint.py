@@ -58,8 +58,20 @@ def _copy_matching(net: nn.Module, source: dict[str, torch.Tensor]) -> int:
     return len(matched)
 
 
-def _first_conv_in_channels(module: nn.Module) -> int:
-    return next(m for m in module.modules() if isinstance(m, nn.Conv2d)).in_channels
+def _first_conv(module: nn.Module) -> tuple[str, nn.Conv2d]:
+    return next((n, m) for n, m in module.named_modules() if isinstance(m, nn.Conv2d))
+
+
+def adapt_input_conv(weight: torch.Tensor, in_channels: int) -> torch.Tensor:
+    """Tile a first-layer kernel (out, c, k, k) over `in_channels` inputs, scaled by c / in_channels.
+
+    The response to an image repeated on every input channel stays what the pretrained layer gave for
+    that image (as timm's `adapt_input_conv`): a 1-channel export then starts the 4-channel early-fusion
+    and I2P-classifier encoders.
+    """
+    c = weight.shape[1]
+    reps = -(-in_channels // c)
+    return weight.repeat(1, reps, 1, 1)[:, :in_channels] * (c / in_channels)
 
 
 def _load_export(net: ReasoningNet, path: Path) -> str:
@@ -69,20 +81,19 @@ def _load_export(net: ReasoningNet, path: Path) -> str:
             f"weights {path}: backbone {meta['backbone']} does not match --backbone {net.config.backbone}"
         )
     state = {k[len("backbone.") :]: v for k, v in tensors.items() if k.startswith("backbone.")}
-    targets = [e for e in net.encoders() if _first_conv_in_channels(e) == meta["in_channels"]]
-    if not targets:
-        raise SSLCoreError(
-            f"weights {path}: exported for {meta['in_channels']}-channel input; "
-            f"no encoder of {net.config.model} takes that"
-        )
-    for encoder in targets:
+    encoders = net.encoders()
+    for encoder in encoders:
+        name, conv = _first_conv(encoder)
+        own = dict(state)
+        if conv.in_channels != meta["in_channels"] and f"{name}.weight" in own:
+            own[f"{name}.weight"] = adapt_input_conv(own[f"{name}.weight"], conv.in_channels)
         try:
-            encoder.load_state_dict(state)
+            encoder.load_state_dict(own)
         except RuntimeError:
             raise SSLCoreError(
                 f"weights {path}: does not fit the {net.config.backbone} encoder (tensor shapes differ)"
             ) from None
-    return f"{meta.get('method', 'sslcore')} backbone into {len(targets)} encoder(s)"
+    return f"{meta.get('method', 'sslcore')} backbone into {len(encoders)} encoder(s)"
 
 
 def initialise(config: NetConfig, init: str | Path | None) -> tuple[ReasoningNet, str]:

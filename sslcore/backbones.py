@@ -3,7 +3,8 @@
 ``build_backbone(name, in_channels, small_input)`` returns ``(module, feature_dim)``; the module maps
 ``(B, C, H, W) -> (B, feature_dim)``. Models are built with ``weights=None`` (nothing is downloaded).
 
-- ``in_channels=1`` replaces the first convolution by a 1-channel one (line drawings are grayscale).
+- ``in_channels=1`` replaces the first convolution by a 1-channel one (line drawings are grayscale);
+  any other width works too (early-fusion networks stack several drawings as channels).
 - ``small_input=True`` removes the first downsampling for small images (CIFAR-style stem): ResNets get
   a 3x3 stride-1 first convolution and no max-pool; MobileNet-v3 / EfficientNet get a stride-1 first
   convolution; VGG loses its first max-pool.
@@ -78,8 +79,8 @@ def _vgg16(in_channels: int, small_input: bool) -> tuple[nn.Module, int]:
 
 def build_backbone(name: str, in_channels: int = 3, small_input: bool = False) -> tuple[nn.Module, int]:
     """Build backbone ``name`` (one of ``BACKBONES``) -> ``(module, feature_dim)``."""
-    if in_channels not in (1, 3):
-        raise SSLCoreError(f"in_channels must be 1 or 3, got {in_channels}")
+    if in_channels < 1:
+        raise SSLCoreError(f"in_channels must be at least 1, got {in_channels}")
     if name in _RESNETS:
         net, dim = _resnet(name, in_channels, small_input)
     elif name in ("mobilenet_v3_small", "efficientnet_b0"):

@@ -39,5 +39,11 @@ def test_unknown_names_and_channels():
     }
     with pytest.raises(SSLCoreError, match="unknown backbone"):
         build_backbone("alexnet")
-    with pytest.raises(SSLCoreError, match="in_channels"):
-        build_backbone("resnet18", in_channels=2)
+    with pytest.raises(SSLCoreError, match="in_channels must be at least 1"):
+        build_backbone("resnet18", in_channels=0)
+
+
+@pytest.mark.parametrize("name", ["resnet18", "mobilenet_v3_small"])
+def test_stacked_drawings_as_channels(name):
+    net, dim = build_backbone(name, in_channels=4, small_input=True)
+    assert net.eval()(torch.rand(2, 4, 32, 32)).shape == (2, dim)
