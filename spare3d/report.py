@@ -51,6 +51,16 @@ def markdown_table(records: list[dict]) -> str:
     return "\n".join(rows)
 
 
+def _finish(fig: plt.Figure, ax: plt.Axes, path: Path) -> None:
+    """Accuracy axis (0-100 %), legend, tight layout, and an atomic PNG write."""
+    ax.set_ylabel("test accuracy %")
+    ax.set_ylim(0, 100)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=120))
+    plt.close(fig)
+
+
 def plot_by_route(records: list[dict], path: Path) -> None:
     tasks = sorted({r["task"] for r in records})
     routes = sorted({r["route"] for r in records})
@@ -69,12 +79,7 @@ def plot_by_route(records: list[dict], path: Path) -> None:
             label = None
     ax.axhline(25, color="gray", linestyle="--", linewidth=1, label="chance")
     ax.set_xticks([i + width * (len(routes) - 1) / 2 for i in range(len(tasks))], [t.upper() for t in tasks])
-    ax.set_ylabel("test accuracy %")
-    ax.set_ylim(0, 100)
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=120))
-    plt.close(fig)
+    _finish(fig, ax, path)
 
 
 def plot_by_size(records: list[dict], path: Path) -> None:
@@ -89,12 +94,7 @@ def plot_by_size(records: list[dict], path: Path) -> None:
     ax.axhline(25, color="gray", linestyle="--", linewidth=1)
     ax.set_xscale("log")
     ax.set_xlabel("training items (questions, or models for a pretext stage)")
-    ax.set_ylabel("test accuracy %")
-    ax.set_ylim(0, 100)
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=120))
-    plt.close(fig)
+    _finish(fig, ax, path)
 
 
 def write_report(runs: list[Path], out: Path) -> str:
