@@ -1,5 +1,12 @@
 """B-rep models through OpenCASCADE: reading STEP, IGES and BREP files, bounding boxes, the view frame.
 
+STEP files go through the translator's shape healing (ShapeFix), which is half of the reading time on
+small parts. Files that OpenCASCADE itself wrote (the header's preprocessor is an "Open CASCADE STEP
+processor": `render csg`, CadQuery, build123d, FreeCAD) hold shapes that were valid OCCT shapes, so the
+checks that re-derive wire and shell orientation and look for self-intersections are skipped for them
+(`OCCT_WRITTEN_SKIPPED_FIXES`: reading 25 -> 19 ms CPU on a small CSG solid, same volumes and validity on
+the CSG solids and the shared real parts). Every other file is healed in full.
+
 Every failure to produce a usable shape becomes a `ModelError` with one line naming the file and the
 problem (missing, unknown extension, unreadable or corrupt, no faces or edges).
 """
@@ -13,13 +20,16 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
+from OCP.APIHeaderSection import APIHeaderSection_MakeHeader
 from OCP.Bnd import Bnd_Box
 from OCP.BRep import BRep_Builder
 from OCP.BRepBndLib import BRepBndLib
 from OCP.BRepTools import BRepTools
+from OCP.collections import DataMap_TCollection_AsciiString_TCollection_AsciiString as ParameterMap
 from OCP.IFSelect import IFSelect_RetDone
 from OCP.IGESControl import IGESControl_Reader
 from OCP.STEPControl import STEPControl_Reader
+from OCP.TCollection import TCollection_AsciiString
 from OCP.TopAbs import TopAbs_EDGE, TopAbs_FACE
 from OCP.TopExp import TopExp_Explorer
 from OCP.TopoDS import TopoDS_Shape
@@ -31,6 +41,15 @@ STEP_SUFFIXES: tuple[str, ...] = (".step", ".stp")
 IGES_SUFFIXES: tuple[str, ...] = (".iges", ".igs")
 BREP_SUFFIXES: tuple[str, ...] = (".brep", ".brp")
 BREP_FILE_SUFFIXES: tuple[str, ...] = STEP_SUFFIXES + IGES_SUFFIXES + BREP_SUFFIXES
+OCCT_STEP_PROCESSOR = "Open CASCADE STEP processor"
+OCCT_WRITTEN_SKIPPED_FIXES: tuple[str, ...] = (
+    "FixOrientationMode",
+    "FixSelfIntersectionMode",
+    "FixIntersectingWiresMode",
+    "FixLoopWiresMode",
+    "FixSplitFaceMode",
+    "FixShellOrientationMode",
+)
 
 
 def is_brep_file(path: str | Path) -> bool:
@@ -56,9 +75,26 @@ def quiet_native_output() -> Iterator[None]:
             os.close(fd)
 
 
+def written_by_occt(reader: STEPControl_Reader) -> bool:
+    """Whether a read STEP file's header names an Open CASCADE STEP processor as its preprocessor."""
+    version = APIHeaderSection_MakeHeader(reader.StepModel()).PreprocessorVersion()
+    return version is not None and version.ToCString().startswith(OCCT_STEP_PROCESSOR)
+
+
+def skip_fixes(reader: STEPControl_Reader, fixes: tuple[str, ...]) -> None:
+    """Turn the named ShapeFix modes off for the next transfer (call it after ReadFile: before, the
+    reader has no transfer actor to hold them)."""
+    parameters = ParameterMap()
+    for name in fixes:
+        parameters.Bind(TCollection_AsciiString(f"FixShape.{name}"), TCollection_AsciiString("0"))
+    reader.SetShapeFixParameters(parameters)
+
+
 def _read_exchange(reader: STEPControl_Reader | IGESControl_Reader, path: Path, kind: str) -> TopoDS_Shape:
     if reader.ReadFile(str(path)) != IFSelect_RetDone:
         raise ModelError(path, f"unreadable or corrupt {kind} file")
+    if isinstance(reader, STEPControl_Reader) and written_by_occt(reader):
+        skip_fixes(reader, OCCT_WRITTEN_SKIPPED_FIXES)
     if reader.TransferRoots() == 0:
         raise ModelError(path, f"{kind} file holds no transferable geometry")
     return reader.OneShape()

@@ -5,10 +5,22 @@ from pathlib import Path
 import numpy as np
 import pytest
 from OCP.BRep import BRep_Builder
+from OCP.BRepCheck import BRepCheck_Analyzer
+from OCP.BRepGProp import BRepGProp
 from OCP.BRepTools import BRepTools
-from OCP.TopoDS import TopoDS_Compound
+from OCP.GProp import GProp_GProps
+from OCP.STEPControl import STEPControl_Reader
+from OCP.TopoDS import TopoDS_Compound, TopoDS_Shape
 
-from render.brep import load_shape, model_frame, shape_bounds
+from render.brep import (
+    OCCT_WRITTEN_SKIPPED_FIXES,
+    load_shape,
+    model_frame,
+    shape_bounds,
+    skip_fixes,
+    written_by_occt,
+)
+from render.csg import random_csg, write_step
 from render.errors import ModelError
 
 
@@ -45,6 +57,38 @@ def test_iges_round_trip(make_box, tmp_path: Path) -> None:
 def test_reads_step(realcad: Path) -> None:
     lo, hi = shape_bounds(load_shape(realcad / "trimesh" / "featuretype.STEP"))
     assert np.all(hi - lo > 0)
+
+
+def _read_step(path: Path, light: bool) -> tuple[TopoDS_Shape, bool]:
+    reader = STEPControl_Reader()
+    reader.ReadFile(str(path))
+    occt = written_by_occt(reader)
+    if light:
+        skip_fixes(reader, OCCT_WRITTEN_SKIPPED_FIXES)
+    reader.TransferRoots()
+    return reader.OneShape(), occt
+
+
+def _volume(shape: TopoDS_Shape) -> float:
+    props = GProp_GProps()
+    BRepGProp.VolumeProperties_s(shape, props)
+    return props.Mass()
+
+
+def test_occt_written_step_reads_with_light_healing_to_the_same_valid_solid(tmp_path: Path) -> None:
+    for seed in range(4):
+        path = tmp_path / f"csg_{seed}.step"
+        write_step(random_csg(np.random.default_rng(seed), (3, 8)), path)
+        healed, occt = _read_step(path, light=False)
+        light = load_shape(path)
+        assert occt
+        assert BRepCheck_Analyzer(light).IsValid() == BRepCheck_Analyzer(healed).IsValid()
+        assert _volume(light) == pytest.approx(_volume(healed), rel=1e-9)
+
+
+def test_only_files_written_by_occt_skip_fixes(realcad: Path) -> None:
+    assert _read_step(realcad / "build123d" / "M6-1x12-countersunk-screw.step", light=False)[1]
+    assert not _read_step(realcad / "occt" / "screw.step", light=False)[1]  # written by EUCLID
 
 
 def _empty_brep(path: Path) -> Path:
