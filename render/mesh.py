@@ -17,15 +17,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import trimesh
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import depth_first_order
 
 from render.cameras import Camera
 from render.drawing import Frame, ViewLines
 from render.errors import ModelError
+
+if TYPE_CHECKING:  # trimesh (with scipy.spatial) takes ~0.5 s to import; the B-rep route never needs it
+    import trimesh
 
 MESH_SUFFIXES: tuple[str, ...] = (".stl", ".obj", ".ply", ".off", ".glb")
 SHARP_ANGLE_DEG = 30.0
@@ -62,6 +65,8 @@ def load_mesh(path: str | Path) -> trimesh.Trimesh:
     if not path.is_file():
         raise ModelError(path, "no such file")
     kind = suffix[1:].upper()
+    import trimesh
+
     try:
         mesh = trimesh.load_mesh(str(path), file_type=suffix[1:])
     except Exception as exc:  # trimesh's readers raise anything from ValueError to struct.error
@@ -91,8 +96,10 @@ def sample_spacing(bounds: np.ndarray, per_pixel: float = SAMPLES_PER_PIXEL) -> 
 
 def feature_edge_index(mesh: trimesh.Trimesh, angle_deg: float = SHARP_ANGLE_DEG) -> np.ndarray:
     """(E, 2) vertex indices of sharp edges (dihedral angle > angle_deg) and boundary edges (one face)."""
+    from trimesh.grouping import group_rows
+
     sharp = mesh.face_adjacency_edges[mesh.face_adjacency_angles > np.radians(angle_deg)]
-    boundary = mesh.edges_sorted[trimesh.grouping.group_rows(mesh.edges_sorted, require_count=1)]
+    boundary = mesh.edges_sorted[group_rows(mesh.edges_sorted, require_count=1)]
     return np.vstack([sharp, boundary.reshape(-1, 2)])
 
 
@@ -137,6 +144,8 @@ def ray_caster(vertices: np.ndarray, faces: np.ndarray) -> Occluded:
         from embreex.mesh_construction import TriangleMesh
         from embreex.rtcore_scene import EmbreeScene
     except ImportError:
+        import trimesh
+
         intersector = trimesh.ray.ray_triangle.RayMeshIntersector(
             trimesh.Trimesh(vertices, faces, process=False)
         )

@@ -35,13 +35,13 @@ from render.cameras import DEFAULT_VIEWS, camera
 from render.drawing import DEFAULT_MARGIN, Frame, HiddenStyle, ViewLines, rasterize, to_svg
 from render.errors import ModelError
 from render.hlr import DEFLECTION_RATIO, MESH_RATIO, exact_hlr_views, poly_hlr_views
+from render.mesh import MESH_SUFFIXES, load_mesh, mesh_views
+from render.tessellate import brep_mesh_lines
 from render.timelimit import call_with_time_limit, process_context, set_alarm
 
 METHODS: tuple[str, ...] = ("auto", "exact", "poly", "mesh")
 FORMATS: tuple[str, ...] = ("png", "svg")
-# render.mesh.MESH_SUFFIXES, repeated so that B-rep work does not import trimesh (a test checks they agree).
-MESH_FILE_SUFFIXES: tuple[str, ...] = (".stl", ".obj", ".ply", ".off", ".glb")
-MODEL_SUFFIXES: tuple[str, ...] = BREP_FILE_SUFFIXES + MESH_FILE_SUFFIXES
+MODEL_SUFFIXES: tuple[str, ...] = BREP_FILE_SUFFIXES + MESH_SUFFIXES
 DEFAULT_TIME_LIMIT = 20.0
 FAILURES_FILE = "failures.json"
 
@@ -76,15 +76,11 @@ def render_shape(
     if method == "poly":
         return poly_hlr_views(shape, cams, MESH_RATIO * frame.side, hidden)
     if method == "mesh":
-        from render.tessellate import brep_mesh_lines
-
         return brep_mesh_lines(shape, cams, MESH_RATIO * frame.side)
     raise ValueError(f"unknown method {method!r} for a B-rep shape; expected exact, poly or mesh")
 
 
 def _render_mesh_file(path: Path, views: Sequence[str], frame: Frame | None, margin: float) -> tuple:
-    from render.mesh import load_mesh, mesh_views
-
     mesh = load_mesh(path)
     frame = frame or Frame.around(*mesh.bounds, margin=margin)
     return mesh_views(mesh, [camera(key) for key in views]), frame
@@ -140,7 +136,7 @@ def render_file(
     path = Path(path)
     start = time.perf_counter()
     suffix = path.suffix.lower()
-    if suffix in MESH_FILE_SUFFIXES:
+    if suffix in MESH_SUFFIXES:
         lines, frame = _render_mesh_file(path, views, frame, margin)
         used = "mesh"
     elif is_brep_file(path):

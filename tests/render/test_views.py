@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -10,12 +12,12 @@ import numpy as np
 import pytest
 from OCP.BRepTools import BRepTools
 
+import render.views
 from render.brep import BREP_FILE_SUFFIXES, model_frame
 from render.cameras import DEFAULT_VIEWS, camera
 from render.drawing import Frame, rasterize
 from render.views import (
     FAILURES_FILE,
-    MESH_FILE_SUFFIXES,
     output_stems,
     render_file,
     render_folder,
@@ -128,10 +130,13 @@ def test_output_stems_disambiguate_models_with_the_same_name(tmp_path: Path) -> 
     }
 
 
-def test_mesh_suffixes_match_the_mesh_module() -> None:
-    from render.mesh import MESH_SUFFIXES
-
-    assert MESH_FILE_SUFFIXES == MESH_SUFFIXES
+def test_line_routes_load_with_render_views_and_trimesh_only_for_mesh_files() -> None:
+    # Batch workers are forked from the process that imported render.views: they must inherit the
+    # mesh route's modules instead of importing them per model; trimesh costs ~0.5 s and only
+    # mesh files need it.
+    code = "import sys, render.views; print('render.tessellate' in sys.modules, 'trimesh' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["True", "False"]
 
 
 def test_meshes_take_the_mesh_route(realcad: Path) -> None:
@@ -142,8 +147,6 @@ def test_meshes_take_the_mesh_route(realcad: Path) -> None:
 def test_auto_draws_breps_through_the_mesh_route_and_falls_back_to_poly(
     make_box, tmp_path, monkeypatch
 ) -> None:
-    import render.tessellate
-
     path = tmp_path / "box.brep"
     BRepTools.Write_s(make_box((0, 0, 0), (1, 2, 3)), str(path))
     assert render_file(path, ["f"], "auto").method == "mesh"
@@ -151,14 +154,13 @@ def test_auto_draws_breps_through_the_mesh_route_and_falls_back_to_poly(
     def broken(*args, **kwargs):
         raise RuntimeError("no triangulation")
 
-    monkeypatch.setattr(render.tessellate, "brep_mesh_lines", broken)
+    monkeypatch.setattr(render.views, "brep_mesh_lines", broken)
     result = render_file(path, ["f"], "auto")
     assert result.method == "poly (fallback: mesh failed: no triangulation)"
     assert len(result.lines["f"].visible) > 0
 
 
 def test_folder_batch_survives_a_model_that_crashes_its_worker(make_box, tmp_path, monkeypatch) -> None:
-    import render.views
 
     models = tmp_path / "models"
     models.mkdir()
@@ -183,7 +185,6 @@ def test_folder_batch_survives_a_model_that_crashes_its_worker(make_box, tmp_pat
 
 
 def test_folder_batch_stops_a_model_that_overruns_its_time_limit(make_box, tmp_path, monkeypatch) -> None:
-    import render.views
 
     models = tmp_path / "models"
     models.mkdir()
