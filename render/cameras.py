@@ -9,7 +9,7 @@ and the 8 views from 45 degrees above/below the middle of each cube edge around 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -24,12 +24,16 @@ class Camera:
 
     @cached_property
     def up(self) -> np.ndarray:
-        # Cached: `project` needs it for every batch of points (cached_property bypasses frozen).
         return np.cross(self.direction, self.x_axis)
+
+    @cached_property
+    def image_axes(self) -> np.ndarray:
+        """(3, 2) matrix whose columns are the image x and up axes (cached_property bypasses frozen)."""
+        return np.stack([self.x_axis, self.up], axis=1)
 
     def project(self, points: np.ndarray) -> np.ndarray:
         """Project (..., 3) points to (..., 2) image-plane coordinates (x right, y up), model units."""
-        return np.stack([points @ self.x_axis, points @ self.up], axis=-1)
+        return points @ self.image_axes
 
     def depth(self, points: np.ndarray) -> np.ndarray:
         """Signed distance towards the camera: larger is nearer."""
@@ -71,12 +75,15 @@ DEFAULT_VIEWS: tuple[str, ...] = THREE_VIEWS + ISOMETRIC_POSES
 ALL_VIEWS: tuple[str, ...] = DEFAULT_VIEWS + EXTRA_POSES
 
 
+@lru_cache(maxsize=None)
 def camera(key: str) -> Camera:
-    """The camera for a view key ('f', 'r', 't' or '1'..'20')."""
+    """The camera for a view key ('f', 'r', 't' or '1'..'20'); one shared, read-only object per key."""
     if key not in _TABLE:
         raise ValueError(f"unknown view {key!r}; expected one of {', '.join(ALL_VIEWS)}")
     n, x = (np.asarray(v, dtype=float) for v in _TABLE[key])
-    return Camera(key, n / np.linalg.norm(n), x / np.linalg.norm(x))
+    n, x = n / np.linalg.norm(n), x / np.linalg.norm(x)
+    n.flags.writeable = x.flags.writeable = False
+    return Camera(key, n, x)
 
 
 def parse_views(spec: str) -> tuple[str, ...]:
