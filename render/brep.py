@@ -1,11 +1,12 @@
 """B-rep models through OpenCASCADE: reading STEP, IGES and BREP files, bounding boxes, the view frame.
 
-STEP files go through the translator's shape healing (ShapeFix), which is half of the reading time on
-small parts. Files that OpenCASCADE itself wrote (the header's preprocessor is an "Open CASCADE STEP
-processor": `render csg`, CadQuery, build123d, FreeCAD) hold shapes that were valid OCCT shapes, so the
-checks that re-derive wire and shell orientation and look for self-intersections are skipped for them
-(`OCCT_WRITTEN_SKIPPED_FIXES`: reading 25 -> 19 ms CPU on a small CSG solid, same volumes and validity on
-the CSG solids and the shared real parts). Every other file is healed in full.
+STEP files go through the translator's shape healing (ShapeFix), 40% of the reading time on small
+parts. Files that OpenCASCADE itself wrote (the header's preprocessor is an "Open CASCADE STEP
+processor": `render csg`, CadQuery, build123d, FreeCAD) held valid OCCT shapes, so the shell
+orientation and wire self-intersection checks are skipped for them (`OCCT_WRITTEN_SKIPPED_FIXES`:
+23 -> 18.5 ms CPU per small CSG solid; same volumes and validity on the CSG solids and the shared real
+parts). Wire orientation is still fixed: the reader's wires need it (without it exact HLR loops forever
+on some CSG solids). Every other file is healed in full.
 
 Every failure to produce a usable shape becomes a `ModelError` with one line naming the file and the
 problem (missing, unknown extension, unreadable or corrupt, no faces or edges).
@@ -43,7 +44,6 @@ BREP_SUFFIXES: tuple[str, ...] = (".brep", ".brp")
 BREP_FILE_SUFFIXES: tuple[str, ...] = STEP_SUFFIXES + IGES_SUFFIXES + BREP_SUFFIXES
 OCCT_STEP_PROCESSOR = "Open CASCADE STEP processor"
 OCCT_WRITTEN_SKIPPED_FIXES: tuple[str, ...] = (
-    "FixOrientationMode",
     "FixSelfIntersectionMode",
     "FixIntersectingWiresMode",
     "FixLoopWiresMode",

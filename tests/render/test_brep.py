@@ -22,6 +22,8 @@ from render.brep import (
 )
 from render.csg import random_csg, write_step
 from render.errors import ModelError
+from render.timelimit import call_with_time_limit
+from render.views import render_shape
 
 
 def test_bounds_are_tight_and_frame_is_margin_times_largest_edge(make_box) -> None:
@@ -84,6 +86,14 @@ def test_occt_written_step_reads_with_light_healing_to_the_same_valid_solid(tmp_
         assert occt
         assert BRepCheck_Analyzer(light).IsValid() == BRepCheck_Analyzer(healed).IsValid()
         assert _volume(light) == pytest.approx(_volume(healed), rel=1e-9)
+
+
+def test_exact_hlr_finishes_on_a_light_healed_solid_that_needs_wire_orientation_fixes(tmp_path: Path) -> None:
+    # Without the wire orientation fix, exact HLR of this solid (CSG seed 4) never returns.
+    path = tmp_path / "csg_4.step"
+    write_step(random_csg(np.random.default_rng(4), (3, 8)), path)
+    lines = call_with_time_limit(render_shape, load_shape(path), ("r",), "exact", None, False, time_limit=20)
+    assert lines["r"].visible
 
 
 def test_only_files_written_by_occt_skip_fixes(realcad: Path) -> None:
