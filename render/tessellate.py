@@ -86,6 +86,14 @@ class Tessellation:
     curve_edges: list[np.ndarray]
     deflection: float
 
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """(min, max) corners of the mesh nodes and edge polylines (inside the true box by at most the
+        chord error: nodes lie on the surface)."""
+        points = np.vstack([self.vertices, *self.curve_edges])
+        if len(points) == 0:
+            raise ValueError("the shape has no edges to draw")
+        return points.min(axis=0), points.max(axis=0)
+
 
 def _location_matrix(loc: TopLoc_Location) -> np.ndarray:
     """The (3, 4) affine matrix [R | t] of a location."""
@@ -185,7 +193,7 @@ def triangulate(shape: TopoDS_Shape, deflection: float) -> None:
 def tessellate(shape: TopoDS_Shape, deflection: float | None = None) -> Tessellation:
     """Triangulate a shape once and collect the welded mesh and its drawable edges (see module doc)."""
     if deflection is None:
-        deflection = DEFLECTION_RATIO * model_frame(shape).side
+        deflection = DEFLECTION_RATIO * model_frame(shape, precise=False).side
     triangulate(shape, deflection)
     faces = ShapeIndex()
     TopExp.MapShapes_s(shape, TopAbs_FACE, faces)
@@ -268,16 +276,22 @@ def brep_mesh_lines(
 ) -> dict[str, ViewLines]:
     """Visible and hidden lines of several views of a B-rep shape from one triangulation and one ray scene.
 
-    `deflection` is BRepMesh's chord tolerance (default DEFLECTION_RATIO x the side of the model's frame),
-    `spacing` the distance between visibility samples (default: SAMPLES_PER_PIXEL a pixel of a 200 px
+    `deflection` is BRepMesh's chord tolerance (default DEFLECTION_RATIO x the side of the model's loose
+    frame), `spacing` as in `tessellation_lines`.
+    """
+    return tessellation_lines(tessellate(shape, deflection), cams, spacing)
+
+
+def tessellation_lines(
+    tess: Tessellation, cams: Sequence[Camera], spacing: float | None = None
+) -> dict[str, ViewLines]:
+    """Visible and hidden lines of several views of a tessellated B-rep (one ray scene for all views).
+
+    `spacing` is the distance between visibility samples (default: SAMPLES_PER_PIXEL a pixel of a 200 px
     drawing).
     """
-    tess = tessellate(shape, deflection)
     vertices = tess.vertices
-    points = np.vstack([vertices, *tess.curve_edges])
-    if len(points) == 0:
-        raise ValueError("the shape has no edges to draw")
-    bounds = np.array([points.min(axis=0), points.max(axis=0)])
+    bounds = np.array(tess.bounds())
     spacing = sample_spacing(bounds, SAMPLES_PER_PIXEL) if spacing is None else spacing
     size = float(np.ptp(bounds, axis=0).max())
     occluded = ray_caster(vertices, tess.triangles)

@@ -36,7 +36,7 @@ from render.drawing import DEFAULT_MARGIN, Frame, HiddenStyle, ViewLines, raster
 from render.errors import ModelError
 from render.hlr import DEFLECTION_RATIO, MESH_RATIO, exact_hlr_views, poly_hlr_views
 from render.mesh import MESH_SUFFIXES, load_mesh, mesh_views
-from render.tessellate import brep_mesh_lines
+from render.tessellate import tessellate, tessellation_lines
 from render.timelimit import call_with_time_limit, process_context, set_alarm
 
 METHODS: tuple[str, ...] = ("auto", "exact", "poly", "mesh")
@@ -76,7 +76,7 @@ def render_shape(
     if method == "poly":
         return poly_hlr_views(shape, cams, MESH_RATIO * frame.side, hidden)
     if method == "mesh":
-        return brep_mesh_lines(shape, cams, MESH_RATIO * frame.side)
+        return tessellation_lines(tessellate(shape, MESH_RATIO * frame.side), cams)
     raise ValueError(f"unknown method {method!r} for a B-rep shape; expected exact, poly or mesh")
 
 
@@ -105,15 +105,32 @@ def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
+def _mesh_route(
+    shape: TopoDS_Shape, views: Sequence[str], frame: Frame | None, margin: float
+) -> tuple[dict[str, ViewLines], Frame]:
+    """The mesh route's lines and frame. Without a given frame, the shape is triangulated with a chord
+    error sized on its loose box and framed by its triangulation (the tight box costs as much as the
+    triangulation itself on small parts; the two frames differ by under the chord error)."""
+    if frame is not None:
+        return render_shape(shape, views, "mesh", frame), frame
+    tess = tessellate(shape, MESH_RATIO * model_frame(shape, margin, precise=False).side)
+    frame = Frame.around(*tess.bounds(), margin=margin)
+    return tessellation_lines(tess, [camera(key) for key in views]), frame
+
+
 def _mesh_with_fallback(
-    shape: TopoDS_Shape, views: Sequence[str], frame: Frame, hidden: bool
-) -> tuple[dict[str, ViewLines], str]:
+    shape: TopoDS_Shape, views: Sequence[str], frame: Frame | None, margin: float, hidden: bool
+) -> tuple[dict[str, ViewLines], str, Frame]:
     try:
-        return render_shape(shape, views, "mesh", frame, hidden), "mesh"
+        lines, frame = _mesh_route(shape, views, frame, margin)
+        return lines, "mesh", frame
     except Exception as exc:  # the polygonal route needs nothing beyond OpenCASCADE
-        return render_shape(
-            shape, views, "poly", frame, hidden
-        ), f"poly (fallback: mesh failed: {_first_line(exc)})"
+        frame = frame or model_frame(shape, margin)
+        return (
+            render_shape(shape, views, "poly", frame, hidden),
+            f"poly (fallback: mesh failed: {_first_line(exc)})",
+            frame,
+        )
 
 
 def render_file(
@@ -141,13 +158,16 @@ def render_file(
         used = "mesh"
     elif is_brep_file(path):
         shape = load_shape(path)
-        frame = frame or model_frame(shape, margin)
-        if method == "exact":
-            lines, used = _exact_with_fallback(shape, views, frame, time_limit, hidden)
-        elif method == "auto":
-            lines, used = _mesh_with_fallback(shape, views, frame, hidden)
+        if method == "auto":
+            lines, used, frame = _mesh_with_fallback(shape, views, frame, margin, hidden)
+        elif method == "mesh":
+            (lines, frame), used = _mesh_route(shape, views, frame, margin), "mesh"
         else:
-            lines, used = render_shape(shape, views, method, frame, hidden), method
+            frame = frame or model_frame(shape, margin)
+            if method == "exact":
+                lines, used = _exact_with_fallback(shape, views, frame, time_limit, hidden)
+            else:
+                lines, used = render_shape(shape, views, method, frame, hidden), method
     else:
         expected = ", ".join(MODEL_SUFFIXES)
         raise ModelError(path, f"unknown extension {path.suffix!r}; expected one of {expected}")

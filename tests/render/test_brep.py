@@ -36,6 +36,14 @@ def test_bounds_are_tight_and_frame_is_margin_times_largest_edge(make_box) -> No
     np.testing.assert_allclose(frame.center, [2, 0, 7], atol=1e-6)
 
 
+def test_loose_bounds_contain_the_tight_ones(realcad: Path) -> None:
+    for path in [realcad / "trimesh" / "featuretype.STEP", realcad / "occt" / "screw.step"]:
+        shape = load_shape(path)
+        (lo, hi), (loose_lo, loose_hi) = shape_bounds(shape), shape_bounds(shape, precise=False)
+        assert np.all(loose_lo <= lo + 1e-9) and np.all(loose_hi >= hi - 1e-9)
+        assert np.max(loose_hi - loose_lo) <= 1.5 * np.max(hi - lo)
+
+
 def test_brep_round_trip_with_uppercase_extension(make_box, tmp_path: Path) -> None:
     path = tmp_path / "box.BREP"
     assert BRepTools.Write_s(make_box((0, 0, 0), (1, 2, 3)), str(path))

@@ -13,9 +13,10 @@ import pytest
 from OCP.BRepTools import BRepTools
 
 import render.views
-from render.brep import BREP_FILE_SUFFIXES, model_frame
+from render.brep import BREP_FILE_SUFFIXES, load_shape, model_frame
 from render.cameras import DEFAULT_VIEWS, camera
-from render.drawing import Frame, rasterize
+from render.drawing import DEFAULT_MARGIN, Frame, rasterize
+from render.hlr import MESH_RATIO
 from render.views import (
     FAILURES_FILE,
     output_stems,
@@ -144,6 +145,15 @@ def test_meshes_take_the_mesh_route(realcad: Path) -> None:
     assert result.method == "mesh" and all(v.visible for v in result.lines.values())
 
 
+def test_mesh_route_frames_the_model_by_its_triangulation_within_the_chord_error(realcad: Path) -> None:
+    path = realcad / "trimesh" / "featuretype.STEP"
+    tight = model_frame(load_shape(path))
+    frame = render_file(path, ["f"], "mesh").frame
+    chord = MESH_RATIO * tight.side * 1.5  # the route sizes the chord error on the loose box
+    assert tight.side - 2 * DEFAULT_MARGIN * chord <= frame.side <= tight.side
+    np.testing.assert_allclose(frame.center, tight.center, atol=chord)
+
+
 def test_auto_draws_breps_through_the_mesh_route_and_falls_back_to_poly(
     make_box, tmp_path, monkeypatch
 ) -> None:
@@ -154,7 +164,7 @@ def test_auto_draws_breps_through_the_mesh_route_and_falls_back_to_poly(
     def broken(*args, **kwargs):
         raise RuntimeError("no triangulation")
 
-    monkeypatch.setattr(render.views, "brep_mesh_lines", broken)
+    monkeypatch.setattr(render.views, "tessellate", broken)
     result = render_file(path, ["f"], "auto")
     assert result.method == "poly (fallback: mesh failed: no triangulation)"
     assert len(result.lines["f"].visible) > 0
