@@ -9,7 +9,7 @@ and the 8 views from 45 degrees above/below the middle of each cube edge around 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cache, cached_property
 
 import numpy as np
 
@@ -75,7 +75,7 @@ DEFAULT_VIEWS: tuple[str, ...] = THREE_VIEWS + ISOMETRIC_POSES
 ALL_VIEWS: tuple[str, ...] = DEFAULT_VIEWS + EXTRA_POSES
 
 
-@lru_cache(maxsize=None)
+@cache
 def camera(key: str) -> Camera:
     """The camera for a view key ('f', 'r', 't' or '1'..'20'); one shared, read-only object per key."""
     if key not in _TABLE:
