@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -151,13 +153,16 @@ def solids(shape: TopoDS_Shape) -> list[TopoDS_Shape]:
     return out
 
 
-def single_solid(shape: TopoDS_Shape) -> tuple[TopoDS_Shape, float] | None:
-    """The shape's only solid and its volume if it has exactly one, valid, with positive volume; else None."""
+def single_solid(
+    shape: TopoDS_Shape, keep: Callable[[float], bool] = lambda v: True
+) -> tuple[TopoDS_Shape, float] | None:
+    """The shape's only solid and its volume v if it has exactly one, with v > 0 and keep(v), and it is
+    valid; else None. Validity, the costliest test, comes last, so results rejected by `keep` skip it."""
     found = solids(shape)
     if len(found) != 1:
         return None
     v = volume(found[0])
-    if v <= 0 or not BRepCheck_Analyzer(found[0]).IsValid():
+    if v <= 0 or not keep(v) or not BRepCheck_Analyzer(found[0]).IsValid():
         return None
     return found[0], v
 
@@ -180,12 +185,10 @@ def subtract(
     shape: TopoDS_Shape, primitive: Primitive, shape_volume: float | None = None
 ) -> TopoDS_Shape | None:
     """`shape` minus the primitive if that is one valid solid that lost volume, else None."""
+    limit = (1 - MIN_VOLUME_CHANGE) * (volume(shape) if shape_volume is None else shape_volume)
     result = boolean(shape, primitive.shape(), "cut")
-    checked = None if result is None else single_solid(result)
-    shape_volume = volume(shape) if shape_volume is None else shape_volume
-    if checked is None or checked[1] >= (1 - MIN_VOLUME_CHANGE) * shape_volume:
-        return None
-    return checked[0]
+    checked = None if result is None else single_solid(result, lambda v: v < limit)
+    return None if checked is None else checked[0]
 
 
 @dataclass(frozen=True)
@@ -200,6 +203,10 @@ class CsgModel:
         return len(self.steps)
 
 
+def _changed(v: float, before: float) -> bool:
+    return abs(v - before) > MIN_VOLUME_CHANGE * before
+
+
 def _build(rng: np.random.Generator, n: int) -> CsgModel | None:
     base = random_primitive(rng)
     shape = base.shape()
@@ -210,8 +217,8 @@ def _build(rng: np.random.Generator, n: int) -> CsgModel | None:
             primitive = random_primitive(rng)
             op = "union" if rng.random() < UNION_PROBABILITY else "cut"
             result = boolean(shape, primitive.shape(), op)
-            checked = None if result is None else single_solid(result)
-            if checked is not None and abs(checked[1] - current) > MIN_VOLUME_CHANGE * current:
+            checked = None if result is None else single_solid(result, partial(_changed, before=current))
+            if checked is not None:
                 shape, current = checked
                 steps.append((op, primitive))
                 break

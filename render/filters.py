@@ -1,6 +1,8 @@
 """Quality filters of question sets: blank drawings, near-identical drawings, duplicate three-views.
 
-Drawings are compared through their ink, 1 - gray / 255 (1 on a line, 0 on paper).
+Drawings are compared through their ink, 1 - gray / 255 (1 on a line, 0 on paper), gray being the
+mean of the channels; a line pixel has ink > 0.5, i.e. for uint8 drawings gray <= 127 (channel sum
+<= 382), computed once per drawing as a `LineMask` with its 3x3 dilation.
 - blank: fewer than `BLANK_INK_FRACTION * size` ink pixels (ink > 0.5), i.e. less ink than one line a
   quarter of the image long.
 - near-identical: the ink pixels of either image that are more than one pixel away from any ink pixel of
@@ -15,6 +17,7 @@ Drawings are compared through their ink, 1 - gray / 255 (1 on a line, 0 on paper
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -24,6 +27,7 @@ NEAR_FRACTION = 0.005
 SIGNATURE_SIZE = 16
 SIGNATURE_DISTANCE = 0.05
 _KERNEL = np.ones((3, 3), np.uint8)
+_MEAN = np.full((1, 3), 1 / 3)
 
 
 def ink(image: np.ndarray) -> np.ndarray:
@@ -33,30 +37,57 @@ def ink(image: np.ndarray) -> np.ndarray:
 
 
 def line_pixels(image: np.ndarray) -> np.ndarray:
-    return ink(image) > 0.5
+    """Boolean mask of the line pixels (ink > 0.5) of an RGB or gray drawing."""
+    if image.dtype != np.uint8 or image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] != 3):
+        return ink(image) > 0.5
+    # cv2's rounded uint8 mean of the channels is <= 127 exactly when their sum is <= 382 (the means
+    # next to the 127.5 boundary are 127.33 and 127.67): the same pixels as ink > 0.5, 15x faster.
+    gray = cv2.transform(image, _MEAN) if image.ndim == 3 else image
+    return gray <= 127
 
 
-def is_blank(image: np.ndarray) -> bool:
-    return int(line_pixels(image).sum()) < BLANK_INK_FRACTION * image.shape[0]
+@dataclass(frozen=True)
+class LineMask:
+    """A drawing's line pixels, their 3x3 dilation and their count, made once and compared many times."""
+
+    pixels: np.ndarray
+    dilated: np.ndarray
+    count: int
+
+    @classmethod
+    def of(cls, image: np.ndarray) -> LineMask:
+        pixels = line_pixels(image)
+        dilated = cv2.dilate(pixels.view(np.uint8), _KERNEL).view(bool)
+        return cls(pixels, dilated, int(np.count_nonzero(pixels)))
 
 
-def near_identical(a: np.ndarray, b: np.ndarray) -> bool:
+def is_blank(image: np.ndarray | LineMask) -> bool:
+    mask = image if isinstance(image, LineMask) else LineMask.of(image)
+    return mask.count < BLANK_INK_FRACTION * mask.pixels.shape[0]
+
+
+def near_identical(a: np.ndarray | LineMask, b: np.ndarray | LineMask) -> bool:
     """Whether two drawings differ by at most NEAR_FRACTION of their line pixels beyond one pixel."""
-    ma, mb = line_pixels(a), line_pixels(b)
-    da = cv2.dilate(ma.astype(np.uint8), _KERNEL).astype(bool)
-    db = cv2.dilate(mb.astype(np.uint8), _KERNEL).astype(bool)
-    differing = int((ma & ~db).sum() + (mb & ~da).sum())
-    return differing <= NEAR_FRACTION * max(int(ma.sum()), int(mb.sum()), 1)
+    ma = a if isinstance(a, LineMask) else LineMask.of(a)
+    mb = b if isinstance(b, LineMask) else LineMask.of(b)
+    differing = np.count_nonzero(ma.pixels > mb.dilated) + np.count_nonzero(mb.pixels > ma.dilated)
+    return differing <= NEAR_FRACTION * max(ma.count, mb.count, 1)
 
 
-def near_identical_pairs(items: Mapping[str, Sequence[np.ndarray]]) -> list[tuple[str, str]]:
+def near_identical_pairs(
+    items: Mapping[str, Sequence[np.ndarray | LineMask]],
+) -> list[tuple[str, str]]:
     """Pairs of named items (tuples of drawings) whose drawings are all pairwise near-identical."""
-    names = list(items)
+    masks = {
+        name: [d if isinstance(d, LineMask) else LineMask.of(d) for d in drawings]
+        for name, drawings in items.items()
+    }
+    names = list(masks)
     return [
         (x, y)
         for i, x in enumerate(names)
         for y in names[i + 1 :]
-        if all(near_identical(a, b) for a, b in zip(items[x], items[y], strict=True))
+        if all(near_identical(a, b) for a, b in zip(masks[x], masks[y], strict=True))
     ]
 
 

@@ -5,15 +5,17 @@ model, centred on its box, so candidates made by subtracting primitives line up 
 - t2i: the correct object is the model minus one random primitive (`render.csg.recipe_primitive`); the
   3 distractors are the model minus other random primitives (redrawn while they look the same as an
   object already chosen: same pose-2 drawing or same three views); the three views are the correct object's,
-  the 4 candidates are pose-2 drawings with the correct one at position `label`.
+  the 4 candidates are pose-2 drawings with the correct one at position `label`. A distractor's right and
+  top views are drawn only when its pose-2 and front drawings do not already tell it apart.
 - i2p: the model's three views and its drawing from pose (1, 2, 5, 6)[label].
 - p2i: the three views, a random pose k in 1..8 and 4 drawings from 4 distinct poses, pose k at `label`.
 - pairs: two similar objects (model minus two different random primitives, distinct as in t2i), three
   views and a pose-2 drawing of each, "left" and "right".
 - poses: the three views and poses 1-8 (and 9-20 with extra poses).
 A recipe also returns the sets whose members must look different for the question to be well posed
-(candidates; for t2i and pairs the three views of each object as well; for i2p and poses the pose
-drawings, which coincide on symmetric models), which `render.dataset` checks with `render.filters`.
+(candidates; for pairs the three views of each object as well, which for t2i `distinct_objects` has
+already ensured; for i2p and poses the pose drawings, which coincide on symmetric models), which
+`render.dataset` checks with `render.filters`.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from render.brep import shape_bounds
 from render.cameras import camera
 from render.csg import recipe_primitive, subtract, volume
 from render.drawing import DEFAULT_MARGIN, Frame, HiddenStyle, ViewLines, rasterize
-from render.filters import near_identical
+from render.filters import LineMask, near_identical
 from render.layout import I2P_POSES, N_CHOICES, image_names, pose_marker
 from render.views import render_shape
 
@@ -88,31 +90,65 @@ def _frame(model: TopoDS_Shape, margin: float) -> Frame:
     return Frame.around(*shape_bounds(model), margin=margin)
 
 
-def _looks_same(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> bool:
-    """Same pose-2 drawing, or the same three views: either makes two objects interchangeable."""
-    return near_identical(a["2"], b["2"]) or all(near_identical(a[v], b[v]) for v in THREE)
+@dataclass
+class _Drawn:
+    """One subtraction and the drawings made of it so far, with their line masks."""
+
+    shape: TopoDS_Shape
+    images: dict[str, np.ndarray] = field(default_factory=dict)
+    masks: dict[str, LineMask] = field(default_factory=dict)
+
+    def draw(self, views: Sequence[str], draw: Drawer, frame: Frame) -> None:
+        missing = [v for v in views if v not in self.images]
+        if missing:
+            self.images |= draw(self.shape, missing, frame)
+            self.masks |= {v: LineMask.of(self.images[v]) for v in missing}
+
+    def mask(self, view: str, draw: Drawer, frame: Frame) -> LineMask:
+        self.draw((view,), draw, frame)
+        return self.masks[view]
+
+
+def _looks_same(a: _Drawn, b: _Drawn, draw: Drawer, frame: Frame) -> bool:
+    """Same pose-2 drawing, or the same three views: either makes two objects interchangeable.
+
+    Views are compared in the order 2, f, r, t and drawn only when the answer still depends on them.
+    """
+    if near_identical(a.mask("2", draw, frame), b.mask("2", draw, frame)):
+        return True
+    return all(near_identical(a.mask(v, draw, frame), b.mask(v, draw, frame)) for v in THREE)
 
 
 def distinct_objects(
-    model: TopoDS_Shape, rng: np.random.Generator, count: int, draw: Drawer, frame: Frame
+    model: TopoDS_Shape,
+    rng: np.random.Generator,
+    count: int,
+    draw: Drawer,
+    frame: Frame,
+    bounds: tuple[np.ndarray, np.ndarray],
+    full: int | None = None,
 ) -> list[dict[str, np.ndarray]]:
-    """Drawings (f, r, t, pose 2) of `count` objects, each the model minus one recipe primitive.
+    """Drawings of `count` objects, each the model (with bounding box `bounds`) minus one recipe primitive.
 
-    A subtraction that is not one valid solid, or whose drawings look the same as an accepted object's
-    (e.g. a cut on a side that no view shows), is drawn again, up to RECIPE_TRIES draws in all.
+    The first `full` objects (default all) come with f, r, t and pose 2; the others with pose 2 and
+    whatever views telling them apart took. A subtraction that is not one valid solid, or whose
+    drawings look the same as an accepted object's (e.g. a cut on a side that no view shows), is drawn
+    again, up to RECIPE_TRIES draws in all.
     """
-    lo, hi = shape_bounds(model)
+    full = count if full is None else full
     model_volume = volume(model)
-    accepted: list[dict[str, np.ndarray]] = []
+    accepted: list[_Drawn] = []
     for _ in range(RECIPE_TRIES):
-        obj = subtract(model, recipe_primitive(rng, lo, hi), model_volume)
+        obj = subtract(model, recipe_primitive(rng, *bounds), model_volume)
         if obj is None:
             continue
-        drawing = draw(obj, (*THREE, "2"), frame)
-        if not any(_looks_same(drawing, other) for other in accepted):
-            accepted.append(drawing)
+        candidate = _Drawn(obj)
+        # views a question needs are drawn at once: one tessellation serves them all
+        candidate.draw((*THREE, "2") if len(accepted) < full else ("2", "f"), draw, frame)
+        if not any(_looks_same(candidate, other, draw, frame) for other in accepted):
+            accepted.append(candidate)
             if len(accepted) == count:
-                return accepted
+                return [obj.images for obj in accepted]
     raise RecipeError(f"only {len(accepted)} of {count} distinct subtractions in {RECIPE_TRIES} draws")
 
 
@@ -128,23 +164,16 @@ def t2i(
     draw: Drawer,
     margin: float = DEFAULT_MARGIN,
 ) -> Question:
-    correct, *distractors = distinct_objects(model, rng, N_CHOICES, draw, _frame(model, margin))
+    bounds = shape_bounds(model)
+    frame = Frame.around(*bounds, margin=margin)
+    correct, *distractors = distinct_objects(model, rng, N_CHOICES, draw, frame, bounds, full=1)
     drawings = _placed(correct, distractors, label)
     names = image_names("t2i", qid)
-    images = {n: drawings[label][v] for n, v in zip(names[:3], THREE, strict=True)}
+    images = {n: correct[v] for n, v in zip(names[:3], THREE, strict=True)}
     images |= {f"{j}.png": d["2"] for j, d in enumerate(drawings)}
-    return Question(
-        images,
-        label,
-        names[:3],
-        distinct=[
-            ("identical candidates", {f"{j}.png": (d["2"],) for j, d in enumerate(drawings)}),
-            (
-                "candidates with the same three views",
-                {f"{j}.png": tuple(d[v] for v in THREE) for j, d in enumerate(drawings)},
-            ),
-        ],
-    )
+    # distinct_objects already refused candidates with the same three views as another
+    candidates = {f"{j}.png": (d["2"],) for j, d in enumerate(drawings)}
+    return Question(images, label, names[:3], distinct=[("identical candidates", candidates)])
 
 
 def i2p(
@@ -190,7 +219,8 @@ def pairs(
     draw: Drawer,
     margin: float = DEFAULT_MARGIN,
 ) -> Question:
-    left, right = distinct_objects(model, rng, 2, draw, _frame(model, margin))
+    bounds = shape_bounds(model)
+    left, right = distinct_objects(model, rng, 2, draw, Frame.around(*bounds, margin=margin), bounds)
     images = {}
     for side, d in (("left", left), ("right", right)):
         images |= {f"{qid}_{v}{side}.png": d[v] for v in THREE} | {f"isometric_{side}.png": d["2"]}
