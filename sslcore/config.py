@@ -1,10 +1,16 @@
 """Settings of one pretraining run (``PretrainConfig``), with the paper defaults filled in per method.
 
 ``None`` means "the method's default" (``resolved()`` fills them in): temperature 0.5 for SimCLR
-(CIFAR setting) and 0.2 for the MoCo-v2 based CLSA and DisCo; ``channels`` from the images (1 when they
-are grayscale); ``small_input`` when ``image_size <= 64``; ``line_drawing`` when ``channels == 1``;
-warm-up 10% of the epochs, at most 10 (SimCLR uses 10 epochs). The learning rate is
-``lr * sqrt(global_batch / 256)`` by default (SimCLR's square-root rule for small batches).
+(CIFAR setting) and 0.2 for the MoCo-v2 based CLSA and DisCo; CLSA's DDM temperature 0.2; ``channels``
+from the images (1 when they are grayscale); ``small_input`` when ``image_size <= 64``; ``line_drawing``
+when ``channels == 1``; warm-up 10% of the epochs, at most 10 (SimCLR uses 10 epochs). The learning
+rate is ``lr * sqrt(global_batch / 256)`` by default (SimCLR's square-root rule for small batches).
+
+CLSA and DisCo (MoCo-based) use MoCo's shuffling BN (``sslcore.shuffle_bn``): with ``shuffle_bn`` the key
+batch is shuffled across ranks before the key encoder (per-device BatchNorm, as MoCo), and each device
+normalizes ``bn_splits`` sub-batches separately (MoCo's one-GPU CIFAR demo uses 8). The default of one
+BatchNorm batch per device is measured: on one CPU, 8 (and 2) sub-batches of the bench's batch of 64
+learned slower (``bench/ssl_quality.py`` docstring).
 """
 
 from __future__ import annotations
@@ -13,8 +19,11 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
+from sslcore.errors import SSLCoreError
+
 METHODS = ("simclr", "clsa", "disco")
 TEMPERATURE = {"simclr": 0.5, "clsa": 0.2, "disco": 0.2}
+DDM_TEMPERATURE = 0.2
 
 
 @dataclass
@@ -40,6 +49,9 @@ class PretrainConfig:
     queue_size: int = 4096
     ema: float = 0.99
     ddm_weight: float = 1.0
+    ddm_temperature: float | None = None
+    shuffle_bn: bool = True
+    bn_splits: int = 1
     strong_ops: int = 5
     strong_sizes: tuple[int, ...] = ()
     teacher: Path | None = None
@@ -68,8 +80,13 @@ class PretrainConfig:
         c.small_input = c.image_size <= 64 if c.small_input is None else c.small_input
         c.line_drawing = c.channels == 1 if c.line_drawing is None else c.line_drawing
         c.temperature = c.temperature or TEMPERATURE[c.method]
+        c.ddm_temperature = c.ddm_temperature or DDM_TEMPERATURE
         c.warmup_epochs = min(10.0, 0.1 * c.epochs) if c.warmup_epochs is None else c.warmup_epochs
         c.strong_sizes = tuple(c.strong_sizes) or (c.image_size,)
+        if c.bn_splits < 1 or c.batch_size % c.bn_splits:
+            raise SSLCoreError(
+                f"batch size {c.batch_size} does not split into {c.bn_splits} BatchNorm sub-batches"
+            )
         return c
 
     def to_json(self) -> dict:

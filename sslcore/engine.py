@@ -79,9 +79,10 @@ class Trainer:
         self.model: nn.Module = self.method
         if self.world > 1:
             ids = None
-            if self.device.type == "cuda":  # global BatchNorm statistics (SimCLR); SyncBN is CUDA-only
-                self.method = nn.SyncBatchNorm.convert_sync_batchnorm(self.method)
+            if self.device.type == "cuda":
                 ids = [self.device.index]
+                if self.method.global_batchnorm:  # SimCLR; MoCo-based methods shuffle keys instead
+                    self.method = nn.SyncBatchNorm.convert_sync_batchnorm(self.method)
             self.model = DistributedDataParallel(self.method, device_ids=ids)
         lr = scale_lr(c.lr, self.global_batch, c.lr_scaling)
         self.optimizer = build_optimizer(self.method, c.optimizer, lr, c.weight_decay)

@@ -29,10 +29,23 @@ def build_method(config: PretrainConfig) -> SSLMethod:
     view = view_config(config)
     if config.method == "simclr":
         return SimCLR(backbone, head, view, config.temperature)
-    moco = dict(queue_size=config.queue_size, ema=config.ema, temperature=config.temperature)
+    moco = dict(
+        queue_size=config.queue_size,
+        ema=config.ema,
+        temperature=config.temperature,
+        bn_splits=config.bn_splits,
+        shuffle_keys=config.shuffle_bn,
+    )
     if config.method == "clsa":
         return CLSA(
-            backbone, head, view, config.strong_sizes, config.strong_ops, ddm_weight=config.ddm_weight, **moco
+            backbone,
+            head,
+            view,
+            config.strong_sizes,
+            config.strong_ops,
+            ddm_temperature=config.ddm_temperature,
+            ddm_weight=config.ddm_weight,
+            **moco,
         )
     if config.method == "disco":
         teacher = (

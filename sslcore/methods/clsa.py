@@ -32,8 +32,10 @@ class CLSA(MoCoBase):
         temperature: float = 0.2,
         ddm_temperature: float = 0.2,
         ddm_weight: float = 1.0,
+        bn_splits: int = 1,
+        shuffle_keys: bool = True,
     ) -> None:
-        super().__init__(backbone, head, queue_size, ema, temperature)
+        super().__init__(backbone, head, queue_size, ema, temperature, bn_splits, shuffle_keys)
         self.ddm_temperature = ddm_temperature
         self.ddm_weight = ddm_weight
         strong = [

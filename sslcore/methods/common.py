@@ -20,7 +20,10 @@ def embed_views(backbone: nn.Module, head: nn.Module, views: list[torch.Tensor])
 
 class SSLMethod(nn.Module):
     """A method owns ``backbone`` and ``head`` (the exported encoder) and its view ``pipelines``;
-    ``forward(views)`` returns a dict with ``"loss"`` (and detached parts for logging)."""
+    ``forward(views)`` returns a dict with ``"loss"`` (and detached parts for logging).
+    ``global_batchnorm``: BatchNorm statistics over all ranks under DDP (SyncBatchNorm on CUDA)."""
+
+    global_batchnorm = True
 
     backbone: nn.Module
     head: nn.Module

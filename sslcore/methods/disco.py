@@ -29,8 +29,10 @@ class DisCo(MoCoBase):
         ema: float = 0.999,
         temperature: float = 0.2,
         distill_weight: float = 1.0,
+        bn_splits: int = 1,
+        shuffle_keys: bool = True,
     ) -> None:
-        super().__init__(backbone, head, queue_size, ema, temperature)
+        super().__init__(backbone, head, queue_size, ema, temperature, bn_splits, shuffle_keys)
         self.teacher = teacher
         if teacher is not None:
             teacher.requires_grad_(False).eval()

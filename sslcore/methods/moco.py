@@ -2,6 +2,11 @@
 
 k = normalize(key_head(key_backbone(view)))   (no gradient; key encoder an EMA of the query encoder)
 after the loss, the keys of all ranks enter the FIFO queue.
+
+Shuffling BN (``sslcore.shuffle_bn``, MoCo sec. 3.3): both encoders normalize ``bn_splits`` sub-batches
+per device separately and the key batch is shuffled (across ranks under DDP) before the key encoder,
+so a query and its positive key are normalized over (mostly) different images; otherwise the encoders
+tell current keys from queued ones by their batch statistics and learn little.
 """
 
 from __future__ import annotations
@@ -15,15 +20,26 @@ from sslcore.heads import HeadConfig, ProjectionHead
 from sslcore.methods.common import SSLMethod
 from sslcore.momentum import momentum_copy, momentum_update
 from sslcore.queue import KeyQueue
+from sslcore.shuffle_bn import shuffled_forward, split_batchnorm
 
 
 class MoCoBase(SSLMethod):
+    global_batchnorm = False  # per-device (split) BN with shuffled keys, never SyncBatchNorm
+
     def __init__(
-        self, backbone: nn.Module, head: HeadConfig, queue_size: int, ema: float, temperature: float
+        self,
+        backbone: nn.Module,
+        head: HeadConfig,
+        queue_size: int,
+        ema: float,
+        temperature: float,
+        bn_splits: int = 1,
+        shuffle_keys: bool = True,
     ) -> None:
         super().__init__()
-        self.backbone = backbone
-        self.head = ProjectionHead(head)
+        self.backbone = split_batchnorm(backbone, bn_splits)
+        self.head = split_batchnorm(ProjectionHead(head), bn_splits)
+        self.shuffle_keys = shuffle_keys
         self.key_backbone = momentum_copy(self.backbone)
         self.key_head = momentum_copy(self.head)
         self.queue = KeyQueue(queue_size, head.out_dim)
@@ -35,7 +51,11 @@ class MoCoBase(SSLMethod):
         """EMA-update the key encoder, then the normalized keys of ``view``."""
         momentum_update(self.backbone, self.key_backbone, self.ema)
         momentum_update(self.head, self.key_head, self.ema)
-        return F.normalize(self.key_head(self.key_backbone(view)).float(), dim=1)
+        k = shuffled_forward(self.key_encoder, view) if self.shuffle_keys else self.key_encoder(view)
+        return F.normalize(k.float(), dim=1)
+
+    def key_encoder(self, view: torch.Tensor) -> torch.Tensor:
+        return self.key_head(self.key_backbone(view))
 
     @torch.no_grad()
     def enqueue(self, keys: torch.Tensor) -> None:

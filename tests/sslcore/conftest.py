@@ -1,5 +1,6 @@
 """A tiny labelled folder of line drawings (three shape classes) for engine and CLI tests."""
 
+import socket
 from pathlib import Path
 
 import cv2
@@ -32,6 +33,14 @@ def draw_folder(root: Path, per_class: int = 8, size: int = 24, seed: int = 0) -
                 cv2.line(img, (a, b), (size - b, size - a), 0, 1)
             cv2.imwrite(str(root / name / f"{i}.png"), img)
     return root
+
+
+@pytest.fixture
+def free_port() -> int:
+    """A free TCP port on localhost for a gloo process group."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """Two gloo processes on CPU must reproduce the single-process loss and gradients on the whole batch."""
 
 import os
-import socket
 from pathlib import Path
 
 import torch
@@ -44,14 +43,8 @@ def worker(rank: int, port: int, out: str) -> None:
     dist.destroy_process_group()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def test_ddp_loss_and_gradients_match_single_process(tmp_path: Path):
-    mp.start_processes(worker, args=(free_port(), str(tmp_path)), nprocs=WORLD, start_method="fork")
+def test_ddp_loss_and_gradients_match_single_process(tmp_path: Path, free_port: int):
+    mp.start_processes(worker, args=(free_port, str(tmp_path)), nprocs=WORLD, start_method="fork")
     model, x1, x2 = make_problem()
     z1, z2 = model(torch.cat([x1, x2])).chunk(2)
     loss = nt_xent(z1, z2, 0.5)
