@@ -2,20 +2,28 @@
 
 Both build the same N T2I questions from generated CSG models with the same worker count, image size
 and hidden-line style, in one run:
-- ours: `render.dataset.build_dataset` (forked workers, all views of a shape in one call, PNG in
-  memory; it also draws each distractor's three views for the ambiguity filter), per --method;
+- ours: `render.dataset.build_dataset` (forked workers that serve many questions, the views of a
+  shape in one call, PNG in memory; besides the answer's four drawings it draws each distractor's
+  pose-2 and front views, and its right and top views when those still decide whether it looks the
+  same as another candidate), per --method;
 - reference: per question the same model and 4 subtractions, then per view exact HLR -> one SVG file
   -> CairoSVG -> PNG file (the original pipeline), in a process pool.
 Then the packed-read rate: `render pack` on our set and random-order reads through `open_packed`
 (copied out of the memory map), against cv2.imread of the PNG files.
 
     .venv/bin/python bench/render_dataset.py -n 60 --workers 2
+
+--profile N instead prints where one process's time goes building N of our questions in-process
+(cProfile, cumulative), grouped into OpenCASCADE booleans, validity and volume checks, drawing,
+filters and writing.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
+import pstats
 import resource
 import tempfile
 import time
@@ -27,10 +35,21 @@ import numpy as np
 
 from render.brep import shape_bounds
 from render.cameras import camera
-from render.csg import csg_model, recipe_primitive, subtract
-from render.dataset import MANIFEST_FILE, DatasetConfig, build_dataset
+from render.csg import boolean, csg_model, recipe_primitive, single_solid, subtract
+from render.dataset import (
+    DEFAULT_TIME_LIMIT,
+    MANIFEST_FILE,
+    DatasetConfig,
+    Job,
+    ModelSpec,
+    assign,
+    build_dataset,
+    build_model,
+    write_question,
+)
 from render.drawing import Frame, to_svg
 from render.pack import open_packed, pack_dataset
+from render.questions import Drawer
 from render.timelimit import process_context
 from render.views import render_shape
 
@@ -111,6 +130,33 @@ def packed_reads(root: Path, repeats: int = 5) -> tuple[float, float]:
     return packed, png
 
 
+def profile(n: int, primitives: tuple[int, int], size: int, method: str) -> dict[str, float]:
+    """Seconds per question, by part, of building n of our T2I questions in this process (cProfile)."""
+    config = DatasetConfig(task="t2i", csg=n, seed=0, primitives=primitives, size=size, method=method)
+    splits, labels = assign(n, config)
+    with tempfile.TemporaryDirectory() as out:
+        jobs = [
+            Job(ModelSpec(i, f"csg_{i:05d}", None), splits[i], labels[i], config, out, DEFAULT_TIME_LIMIT)
+            for i in range(n)
+        ]
+        profiler = cProfile.Profile()
+        profiler.runcall(lambda: [build_model(job) for job in jobs])
+    stats = pstats.Stats(profiler).stats
+
+    def cumulative(fn) -> float:  # the time in fn and everything it calls, C++ included
+        code = fn.__code__
+        return stats.get((code.co_filename, code.co_firstlineno, code.co_name), (0, 0, 0, 0.0))[3] / n
+
+    parts = {
+        "booleans (OCCT fuse/cut + merging coplanar faces)": cumulative(boolean),
+        "checks of boolean results (solids, volume, BRepCheck validity)": cumulative(single_solid),
+        "drawing (tessellation, lines, rasterizing)": cumulative(Drawer.__call__),
+        "writing question folders (PNG encoding, files)": cumulative(write_question),
+    }
+    rest = cumulative(build_model) - sum(parts.values())
+    return parts | {"filters, model volume and bounds, the rest": rest}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -122,8 +168,18 @@ def main() -> None:
     parser.add_argument(
         "--methods", default="auto,poly", help="our methods to time (auto, exact, poly, mesh)"
     )
+    parser.add_argument("--profile", type=int, default=0, metavar="N", help="profile N questions in-process")
     args = parser.parse_args()
     primitives = tuple(int(v) for v in args.primitives.split("-"))
+    if args.profile:
+        method = args.methods.split(",")[0]
+        parts = profile(args.profile, primitives, args.size, method)
+        total = sum(parts.values())
+        print(f"{args.profile} T2I questions ({args.primitives} primitives, --method {method}), one process:")
+        for name, seconds in parts.items():
+            print(f"  {name:66s} {seconds * 1000:6.0f} ms/question  {seconds / total:6.1%}")
+        print(f"  {'total (cProfile slows the Python parts)':66s} {total * 1000:6.0f} ms/question")
+        return
     print(
         f"T2I, {args.n} CSG questions ({args.primitives} primitives), {args.size} px, {args.workers} workers"
     )
@@ -141,7 +197,7 @@ def main() -> None:
             seconds, cpu, counts = run_ours(args.n, args.workers, primitives, args.size, method, tmp / method)
             rate = args.workers * args.n / cpu
             print(
-                f"ours --method {method:5s} (16+ views/question, ambiguity checks): {args.n / seconds:6.2f} "
+                f"ours --method {method:5s} (10+ views/question, ambiguity checks): {args.n / seconds:6.2f} "
                 f"questions/s wall ({ref / seconds:.2f}x reference), {cpu / args.n:.3f} CPU s/question -> "
                 f"{rate:.2f} questions/s on {args.workers} free cores ({ref_cpu / cpu:.2f}x reference), "
                 f"5,000 questions in {5000 / rate / 60:.1f} min; ok {counts['ok']}, filtered "
