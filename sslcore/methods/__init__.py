@@ -35,6 +35,7 @@ def build_method(config: PretrainConfig) -> SSLMethod:
         temperature=config.temperature,
         bn_splits=config.bn_splits,
         shuffle_keys=config.shuffle_bn,
+        symmetric=config.symmetric,
     )
     if config.method == "clsa":
         return CLSA(

@@ -3,7 +3,8 @@ frozen self-supervised teacher on the final L2-normalized embeddings of both vie
     L = InfoNCE(s(v1), k(v2), queue) + w * [ ||s(v1) - t(v1)||^2 + ||s(v2) - t(v2)||^2 ]  (normalized)
 The student's head is widened (hidden 2048) to lift the distilling bottleneck; without a teacher this is
 plain MoCo-v2 with the same head (the baseline DisCo is compared to). Both views share one student
-forward pass; the teacher runs in eval mode without gradients.
+forward pass; the teacher runs in eval mode without gradients. ``symmetric``: the contrastive term is the
+mean of InfoNCE(s(v1), k(v2)) and InfoNCE(s(v2), k(v1)).
 """
 
 from __future__ import annotations
@@ -31,8 +32,9 @@ class DisCo(MoCoBase):
         distill_weight: float = 1.0,
         bn_splits: int = 1,
         shuffle_keys: bool = True,
+        symmetric: bool = False,
     ) -> None:
-        super().__init__(backbone, head, queue_size, ema, temperature, bn_splits, shuffle_keys)
+        super().__init__(backbone, head, queue_size, ema, temperature, bn_splits, shuffle_keys, symmetric)
         self.teacher = teacher
         if teacher is not None:
             teacher.requires_grad_(False).eval()
@@ -48,9 +50,17 @@ class DisCo(MoCoBase):
     def forward(self, views: list[torch.Tensor]) -> dict[str, torch.Tensor]:
         v1, v2 = views
         s1, s2 = embed_views(self.backbone, self.head, [v1, v2])
-        k2 = self.keys(v2)
-        contrastive = info_nce(s1, k2, self.queue.keys.clone(), self.temperature)
-        self.enqueue(k2)
+        queue = self.queue.keys.clone()
+        if self.symmetric:
+            k1, k2 = self.keys([v1, v2])
+            contrastive = (
+                info_nce(s1, k2, queue, self.temperature) + info_nce(s2, k1, queue, self.temperature)
+            ) / 2
+            self.enqueue(torch.cat([k1, k2]))
+        else:
+            (k2,) = self.keys([v2])
+            contrastive = info_nce(s1, k2, queue, self.temperature)
+            self.enqueue(k2)
         if self.teacher is None:
             return {"loss": contrastive}
         with torch.no_grad():

@@ -1,7 +1,9 @@
 """The MoCo-v2 machinery CLSA and DisCo build on: query encoder, momentum key encoder, key queue.
 
 k = normalize(key_head(key_backbone(view)))   (no gradient; key encoder an EMA of the query encoder)
-after the loss, the keys of all ranks enter the FIFO queue.
+after the loss, the keys of all ranks enter the FIFO queue. ``symmetric`` (MoCo's CIFAR demo): both
+views are queries, each against the other's key, the loss is the mean of the two directions and both key
+batches enter the queue.
 
 Shuffling BN (``sslcore.shuffle_bn``, MoCo sec. 3.3): both encoders normalize ``bn_splits`` sub-batches
 per device separately and the key batch is shuffled (across ranks under DDP) before the key encoder,
@@ -35,8 +37,10 @@ class MoCoBase(SSLMethod):
         temperature: float,
         bn_splits: int = 1,
         shuffle_keys: bool = True,
+        symmetric: bool = False,
     ) -> None:
         super().__init__()
+        self.symmetric = symmetric
         self.backbone = split_batchnorm(backbone, bn_splits)
         self.head = split_batchnorm(ProjectionHead(head), bn_splits)
         self.shuffle_keys = shuffle_keys
@@ -47,12 +51,15 @@ class MoCoBase(SSLMethod):
         self.temperature = temperature
 
     @torch.no_grad()
-    def keys(self, view: torch.Tensor) -> torch.Tensor:
-        """EMA-update the key encoder, then the normalized keys of ``view``."""
+    def keys(self, views: list[torch.Tensor]) -> list[torch.Tensor]:
+        """EMA-update the key encoder once, then the normalized keys of each view (one forward each)."""
         momentum_update(self.backbone, self.key_backbone, self.ema)
         momentum_update(self.head, self.key_head, self.ema)
-        k = shuffled_forward(self.key_encoder, view) if self.shuffle_keys else self.key_encoder(view)
-        return F.normalize(k.float(), dim=1)
+        encode = self.key_encoder
+        return [
+            F.normalize((shuffled_forward(encode, v) if self.shuffle_keys else encode(v)).float(), dim=1)
+            for v in views
+        ]
 
     def key_encoder(self, view: torch.Tensor) -> torch.Tensor:
         return self.key_head(self.key_backbone(view))

@@ -63,14 +63,15 @@ def test_tiny_simclr_run_lowers_the_loss_and_writes_outputs(line_folder: Path, t
     assert load_checkpoint(out / "last.pt")["meta"]["step"] == 18
 
 
-@pytest.mark.parametrize("method", ["clsa"])
-def test_resume_continues_exactly(method: str, line_folder: Path, tmp_path: Path):
-    full = Trainer(tiny(method, line_folder, tmp_path / "full"))
+@pytest.mark.parametrize("method, extra", [("clsa", {}), ("clsa", {"bn_splits": 2})])
+def test_resume_continues_exactly(method: str, extra: dict, line_folder: Path, tmp_path: Path):
+    """Also with shuffled keys over 2 BatchNorm sub-batches: the permutations come from the saved RNG."""
+    full = Trainer(tiny(method, line_folder, tmp_path / "full", **extra))
     full.fit()
-    interrupted = Trainer(tiny(method, line_folder, tmp_path / "part", max_steps=3))
+    interrupted = Trainer(tiny(method, line_folder, tmp_path / "part", max_steps=3, **extra))
     interrupted.fit()
     assert load_checkpoint(tmp_path / "part" / "last.pt")["meta"]["step"] == 3
-    resumed = Trainer(tiny(method, line_folder, tmp_path / "part", resume=True))
+    resumed = Trainer(tiny(method, line_folder, tmp_path / "part", resume=True, **extra))
     assert resumed.step == 3
     resumed.fit()
     expected = dict(full.history)
