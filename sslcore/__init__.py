@@ -39,8 +39,9 @@ Data (``sslcore.data``)
     ``ImageFolder(root, size, channels=None)``: recursive, labels from sub-folder names, ``.images()``.
 
 The SSL parts: ``sslcore.losses`` (``nt_xent``, ``info_nce``/``queue_logits``, ``ddm``, ``distill_mse``),
-``sslcore.queue.KeyQueue``, ``sslcore.momentum``, ``sslcore.augment`` (batched uint8 -> float views:
-``ViewConfig``, ``ViewPipeline``, ``line_drawing_config``, ``multicrop_configs``, ``normalize``,
+``sslcore.queue.KeyQueue``, ``sslcore.momentum``, ``sslcore.shuffle_bn`` (MoCo's shuffling BN:
+``SplitBatchNorm``, ``split_batchnorm``, ``shuffled_forward``), ``sslcore.augment`` (batched uint8 ->
+float views: ``ViewConfig``, ``ViewPipeline``, ``line_drawing_config``, ``multicrop_configs``, ``normalize``,
 ``channel_stats``), ``sslcore.methods`` (``SimCLR``, ``CLSA``, ``DisCo``, ``build_method``),
 ``sslcore.teacher.load_teacher``, ``sslcore.engine.Trainer``.
 

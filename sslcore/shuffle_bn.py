@@ -23,6 +23,7 @@ What:
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import chain
 
 import torch
 import torch.distributed as dist
@@ -87,6 +88,7 @@ def split_batchnorm(module: nn.Module, num_splits: int) -> nn.Module:
         raise ValueError("split_batchnorm replaces the BatchNorm layers inside a container module")
     for name, child in module.named_children():
         if isinstance(child, nn.modules.batchnorm._BatchNorm) and not isinstance(child, nn.SyncBatchNorm):
+            like = next(chain(child.parameters(), child.buffers()), None)  # device and dtype to match
             split = SplitBatchNorm(
                 child.num_features,
                 num_splits,
@@ -94,7 +96,9 @@ def split_batchnorm(module: nn.Module, num_splits: int) -> nn.Module:
                 momentum=child.momentum,
                 affine=child.affine,
                 track_running_stats=child.track_running_stats,
-            ).to(device=child.weight.device if child.affine else None)
+                device=None if like is None else like.device,
+                dtype=None if like is None else like.dtype,
+            )
             split.load_state_dict(child.state_dict())
             split.train(child.training)
             setattr(module, name, split)
@@ -112,7 +116,8 @@ def _permutation(n: int, device: torch.device) -> torch.Tensor:
 
 @torch.no_grad()
 def shuffled_forward(encoder: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> torch.Tensor:
-    """``encoder`` applied to the (global) batch ``x`` in shuffled order; rows returned in ``x``'s order."""
+    """``encoder`` (no gradient: a key encoder) on the (global) batch ``x`` in shuffled order; the rows
+    come back in ``x``'s order."""
     world = distributed.world_size()
     if world == 1:
         perm = _permutation(len(x), x.device)
