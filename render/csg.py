@@ -41,6 +41,7 @@ from OCP.GProp import GProp_GProps
 from OCP.IFSelect import IFSelect_RetDone
 from OCP.Message import Message, Message_Gravity
 from OCP.ShapeUpgrade import ShapeUpgrade_UnifySameDomain
+from OCP.Standard import Standard_Failure
 from OCP.STEPControl import STEPControl_AsIs, STEPControl_Writer
 from OCP.TCollection import TCollection_HAsciiString
 from OCP.TopAbs import TopAbs_SOLID
@@ -171,14 +172,19 @@ def boolean(shape: TopoDS_Shape, tool: TopoDS_Shape, op: str) -> TopoDS_Shape | 
     """`shape` fused with ('union') or cut by ('cut') `tool`, with coplanar faces merged; None on failure.
 
     Merging faces and edges that lie on one surface (ShapeUpgrade_UnifySameDomain) removes the seams a
-    boolean leaves between coplanar faces, which a drawing would otherwise show as lines.
+    boolean leaves between coplanar faces, which a drawing would otherwise show as lines. OpenCASCADE
+    exceptions count as failures (e.g. merging faces whose boundary curves do not meet raises
+    "Courbes non jointives"), so a generator draws another primitive instead of losing the model.
     """
-    algo = (BRepAlgoAPI_Fuse if op == "union" else BRepAlgoAPI_Cut)(shape, tool)
-    if not algo.IsDone():
+    try:
+        algo = (BRepAlgoAPI_Fuse if op == "union" else BRepAlgoAPI_Cut)(shape, tool)
+        if not algo.IsDone():
+            return None
+        unify = ShapeUpgrade_UnifySameDomain(algo.Shape(), True, True, False)
+        unify.Build()
+        return unify.Shape()
+    except Standard_Failure:
         return None
-    unify = ShapeUpgrade_UnifySameDomain(algo.Shape(), True, True, False)
-    unify.Build()
-    return unify.Shape()
 
 
 def subtract(

@@ -50,9 +50,12 @@ def _serve(conn: Connection, fn: Callable[[Any], Any], jobs: Sequence[Any], time
     parent = os.getppid()
     while True:
         while not conn.poll(1.0):
-            if os.getppid() != parent:
+            if os.getppid() != parent:  # siblings hold copies of our pipe, so its end need not come
                 return
-        index = int.from_bytes(conn.recv_bytes(), "little", signed=True)
+        try:
+            index = int.from_bytes(conn.recv_bytes(), "little", signed=True)
+        except EOFError:
+            return
         if index == _STOP:
             return
         if time_limit is not None:
@@ -113,6 +116,8 @@ def run_jobs(
                 if index is None:
                     exhausted = True
                     break
+                while idle and not idle[-1].process.is_alive():  # killed from outside while idle
+                    idle.pop().kill()
                 if idle:
                     worker = idle.pop()
                 else:

@@ -92,6 +92,23 @@ def test_subtract_rejects_a_miss_and_a_split() -> None:
     assert notch is not None and volume(notch) == pytest.approx(40 - 2 * 2 * 0.5, rel=1e-6)
 
 
+def test_an_opencascade_exception_is_a_failed_boolean(monkeypatch) -> None:
+    from OCP.Standard import Standard_Failure
+
+    import render.csg as csg
+
+    class Failing(csg.ShapeUpgrade_UnifySameDomain):
+        def Build(self) -> None:  # what merging faces raised on one model in 500 (3-8 primitives)
+            raise Standard_Failure("Courbes non jointives")
+
+    bar = make_primitive("box", (0, 0, 0), (10, 2, 2))
+    notch = Primitive("box", (0, 0, 1), (2, 4, 1))
+    monkeypatch.setattr(csg, "ShapeUpgrade_UnifySameDomain", Failing)
+    assert csg.boolean(bar, notch.shape(), "cut") is None and subtract(bar, notch) is None
+    monkeypatch.undo()
+    assert subtract(bar, notch) is not None
+
+
 @pytest.mark.parametrize("spec", ["0-3", "5-2", "a-b", "1-2-3", ""])
 def test_bad_primitive_ranges(spec: str) -> None:
     with pytest.raises(ValueError, match="range A-B"):
