@@ -48,6 +48,25 @@ def _sizes(_ctx: click.Context, _param: click.Parameter, value: str | None) -> t
 @click.option("--queue-size", type=int, default=4096, show_default=True)
 @click.option("--ema", type=float, default=0.99, show_default=True, help="Momentum-encoder coefficient.")
 @click.option("--strong-sizes", callback=_sizes, help="CLSA multi-crop sizes, e.g. 64,48,32.")
+@click.option(
+    "--symmetric/--asymmetric",
+    default=True,
+    show_default=True,
+    help="CLSA/DisCo: both views are queries against the other's key (MoCo's symmetric loss).",
+)
+@click.option(
+    "--shuffle-bn/--no-shuffle-bn",
+    default=True,
+    show_default=True,
+    help="CLSA/DisCo: shuffle the key batch across BatchNorm groups (MoCo's Shuffle-BN).",
+)
+@click.option(
+    "--bn-splits",
+    type=click.IntRange(1),
+    default=1,
+    show_default=True,
+    help="CLSA/DisCo: BatchNorm statistics per this many sub-batches on each device.",
+)
 @click.option("--line-drawing/--natural-images", default=None, help="[default: line drawing if 1 channel]")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--checkpoint-every", type=click.IntRange(1), default=500, show_default=True, help="Steps.")

@@ -1,5 +1,6 @@
 """Bad input to ``spare3d pretrain`` ends with a non-zero exit and one clear line naming the problem."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -128,3 +129,17 @@ def test_out_in_use_and_nothing_to_resume(trained: Path, line_folder: Path, tmp_
     one_line_error(run(*args, "--out", str(trained)), "--resume")
     one_line_error(run(*args, "--out", str(tmp_path / "fresh"), "--resume"), "nothing to resume")
     one_line_error(run(*args, "--out", str(trained), "--resume", "--method", "clsa"), "method=simclr")
+
+
+def test_bn_splits_that_do_not_divide_the_batch(line_folder: Path, tmp_path: Path):
+    args = ["--method", "clsa", "--data", str(line_folder), "--out", str(tmp_path / "o"), *TINY]
+    one_line_error(run(*args, "--bn-splits", "3"), "batch size 8", "3 BatchNorm sub-batches")
+
+
+def test_moco_options_reach_the_run_config(line_folder: Path, tmp_path: Path):
+    out = tmp_path / "clsa"
+    args = ["--method", "clsa", "--data", str(line_folder), "--out", str(out), *TINY, "--max-steps", "1"]
+    result = run(*args, "--asymmetric", "--bn-splits", "2", "--no-shuffle-bn")
+    assert result.exit_code == 0, result.output
+    config = json.loads((out / "config.json").read_text())
+    assert (config["symmetric"], config["bn_splits"], config["shuffle_bn"]) == (False, 2, False)
