@@ -36,8 +36,8 @@ from OCP.collections import List_TopoDS_Shape
 from OCP.GCPnts import GCPnts_TangentialDeflection
 from OCP.GeomAbs import GeomAbs_C0, GeomAbs_Plane
 from OCP.IMeshTools import IMeshTools_MeshAlgoType_Delabella, IMeshTools_Parameters
-from OCP.TopAbs import TopAbs_EDGE, TopAbs_FACE, TopAbs_REVERSED
-from OCP.TopExp import TopExp
+from OCP.TopAbs import TopAbs_EDGE, TopAbs_FACE, TopAbs_REVERSED, TopAbs_SOLID
+from OCP.TopExp import TopExp, TopExp_Explorer
 from OCP.TopLoc import TopLoc_Location
 from OCP.TopoDS import TopoDS, TopoDS_Edge, TopoDS_Face, TopoDS_Shape
 
@@ -179,6 +179,37 @@ def repair_singular_normals(
     return np.where(singular[..., None], 0.0, corners)
 
 
+def solid_of_faces(shape: TopoDS_Shape, faces: ShapeIndex) -> np.ndarray:
+    """(F,) index of the solid each face of `faces` bounds (in the shape's solid order), -1 for none."""
+    solid_of = np.full(faces.Size(), -1, np.int64)
+    solids = TopExp_Explorer(shape, TopAbs_SOLID)
+    k = 0
+    while solids.More():
+        explorer = TopExp_Explorer(solids.Current(), TopAbs_FACE)
+        while explorer.More():
+            solid_of[faces.FindIndex(explorer.Current()) - 1] = k
+            explorer.Next()
+        solids.Next()
+        k += 1
+    return solid_of
+
+
+def inside_out_solids(vertices: np.ndarray, triangles: np.ndarray, solid: np.ndarray) -> np.ndarray:
+    """(T,) whether each triangle belongs to a solid whose triangles enclose a negative volume.
+
+    Signed volume of a closed triangle mesh: V = sum over triangles of (a - c) . ((b - c) x (d - c)) / 6
+    for corners (a, b, d) and any point c; outward winding gives V > 0. A STEP round trip can turn a
+    solid's shell inside out (negative volume for OpenCASCADE too); its normals then point into the
+    material, which would hide outlines whose rays start on the outer side. `solid` (T,) is -1 for
+    triangles of faces that bound no solid (sheets), which are never flagged.
+    """
+    v = vertices[triangles] - vertices.mean(axis=0)
+    signed = np.einsum("tj,tj->t", v[:, 0], np.cross(v[:, 1], v[:, 2])) / 6
+    bounded = solid >= 0
+    volume = np.bincount(solid[bounded], weights=signed[bounded], minlength=int(solid.max(initial=0)) + 1)
+    return bounded & (volume[np.maximum(solid, 0)] < 0)
+
+
 def triangulate(shape: TopoDS_Shape, deflection: float) -> None:
     """Mesh the shape's faces in place: chord error `deflection`, MESH_ANGLE, Delabella kernel."""
     parameters = IMeshTools_Parameters()
@@ -224,6 +255,10 @@ def tessellate(shape: TopoDS_Shape, deflection: float | None = None) -> Tessella
     proper = (tri[:, 0] != tri[:, 1]) & (tri[:, 1] != tri[:, 2]) & (tri[:, 2] != tri[:, 0])
     tri, raw_tri = tri[proper], raw_tri[proper]
     face_of = np.concatenate([np.zeros(0, np.int64), *face_of])[proper]
+    inside_out = inside_out_solids(vertices, tri, solid_of_faces(shape, faces)[face_of])
+    tri = np.where(inside_out[:, None], tri[:, ::-1], tri)
+    corners = np.vstack(normals)[raw_tri]
+    corners = np.where(inside_out[:, None, None], -corners[:, ::-1], corners)
 
     edge_faces = EdgeFaces()
     TopExp.MapShapesAndAncestors_s(shape, TopAbs_EDGE, TopAbs_FACE, edge_faces)
@@ -246,7 +281,7 @@ def tessellate(shape: TopoDS_Shape, deflection: float | None = None) -> Tessella
     return Tessellation(
         vertices=vertices,
         triangles=tri,
-        corner_normals=repair_singular_normals(vertices, tri, face_of, np.vstack(normals)[raw_tri]),
+        corner_normals=repair_singular_normals(vertices, tri, face_of, corners),
         curved=curved[face_of],
         edges=edges,
         curve_edges=[c for c in curve_edges if len(c) >= 2],

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from OCP.BRep import BRep_Tool
+from OCP.BRep import BRep_Builder, BRep_Tool
 from OCP.BRepAlgoAPI import BRepAlgoAPI_Cut, BRepAlgoAPI_Fuse
 from OCP.BRepBuilderAPI import BRepBuilderAPI_Transform
 from OCP.BRepFilletAPI import BRepFilletAPI_MakeFillet
+from OCP.BRepGProp import BRepGProp
 from OCP.BRepPrimAPI import (
     BRepPrimAPI_MakeBox,
     BRepPrimAPI_MakeCone,
@@ -18,9 +19,10 @@ from OCP.BRepPrimAPI import (
     BRepPrimAPI_MakeSphere,
 )
 from OCP.gp import gp_Ax1, gp_Ax2, gp_Dir, gp_Pnt, gp_Trsf
-from OCP.TopAbs import TopAbs_EDGE, TopAbs_VERTEX
+from OCP.GProp import GProp_GProps
+from OCP.TopAbs import TopAbs_EDGE, TopAbs_SHELL, TopAbs_VERTEX
 from OCP.TopExp import TopExp_Explorer
-from OCP.TopoDS import TopoDS, TopoDS_Shape
+from OCP.TopoDS import TopoDS, TopoDS_Shape, TopoDS_Solid
 
 from render.brep import load_shape, model_frame
 from render.cameras import DEFAULT_VIEWS, camera
@@ -179,3 +181,29 @@ def test_every_realcad_part_renders_all_views_non_blank(path: Path) -> None:
     views = brep_mesh_lines(shape, cams)
     for cam in cams:
         assert line_mask(rasterize(views[cam.key], cam, frame, 64)).sum() >= 4, cam.key
+
+
+def inside_out(solid: TopoDS_Shape) -> TopoDS_Shape:
+    """The same solid with its shell reversed: negative volume, as some STEP round trips give."""
+    shell = TopoDS.Shell(TopExp_Explorer(solid, TopAbs_SHELL).Current()).Reversed()
+    flipped = TopoDS_Solid()
+    BRep_Builder().MakeSolid(flipped)
+    BRep_Builder().Add(flipped, shell)
+    return flipped
+
+
+def test_inside_out_solids_are_meshed_outwards_and_keep_their_outline() -> None:
+    sphere = inside_out(BRepPrimAPI_MakeSphere(gp_Pnt(0, 0, 0), 10.0).Shape())
+    props = GProp_GProps()
+    BRepGProp.VolumeProperties_s(sphere, props)
+    assert props.Mass() < 0
+    tess = tessellate(sphere)
+    v = tess.vertices[tess.triangles]
+    assert np.einsum("tj,tj->", v[:, 0], np.cross(v[:, 1], v[:, 2])) / 6 == pytest.approx(4188.8, rel=0.01)
+    corners = tess.corner_normals[tess.curved]
+    assert np.all(
+        np.einsum("tkj,tkj->tk", corners, v[tess.curved]) >= 0
+    )  # normals point away from the centre
+    lines = brep_mesh_lines(sphere, [camera("f")])["f"]
+    drawn = sum(len(p) for p in lines.visible)
+    assert drawn > 50 and not lines.hidden  # the whole outline circle is visible
