@@ -36,7 +36,7 @@ from render.drawing import DEFAULT_MARGIN, Frame, HiddenStyle, ViewLines, raster
 from render.errors import ModelError
 from render.hlr import DEFLECTION_RATIO, MESH_RATIO, exact_hlr_views, poly_hlr_views
 from render.mesh import MESH_SUFFIXES, load_mesh, mesh_views
-from render.tessellate import tessellate, tessellation_lines
+from render.tessellate import brep_mesh_lines, tessellate, tessellation_lines
 from render.timelimit import call_with_time_limit, process_context, set_alarm
 
 METHODS: tuple[str, ...] = ("auto", "exact", "poly", "mesh")
@@ -76,7 +76,7 @@ def render_shape(
     if method == "poly":
         return poly_hlr_views(shape, cams, MESH_RATIO * frame.side, hidden)
     if method == "mesh":
-        return tessellation_lines(tessellate(shape, MESH_RATIO * frame.side), cams)
+        return brep_mesh_lines(shape, cams, MESH_RATIO * frame.side)
     raise ValueError(f"unknown method {method!r} for a B-rep shape; expected exact, poly or mesh")
 
 
