@@ -45,7 +45,9 @@ from render.errors import ModelError
 from render.filters import duplicates, is_blank, near_identical_pairs, signature
 from render.jobs import Outcome, interrupt_flag, run_jobs
 from render.layout import ANSWER_FILE, LABELLED_TASKS, N_CHOICES, SPLITS, TASKS
+from render.mesh import is_mesh_file, load_mesh
 from render.questions import RECIPES, Drawer, Question, RecipeError
+from render.solid import NotManifoldError, Solid
 from render.timelimit import call_with_time_limit
 from render.views import METHODS, find_models, output_stems, write_atomic
 
@@ -162,13 +164,15 @@ def _make_question(job: Job, method: str) -> tuple[Question, int | None, str]:
     config, spec = job.config, job.spec
     rng = np.random.default_rng([config.seed, spec.index])
     if spec.path is None:
-        model = csg_model(rng, config.primitives)
-        shape, n_primitives = model.shape, model.n_primitives
+        csg = csg_model(rng, config.primitives)
+        model, n_primitives = Solid(csg.shape, csg.mesh), csg.n_primitives
+    elif is_mesh_file(spec.path):
+        model, n_primitives, method = Solid(mesh=load_mesh(spec.path)), None, "mesh"
     else:
-        shape, n_primitives = load_shape(spec.path), spec.n_primitives
+        model, n_primitives = Solid(load_shape(spec.path)), spec.n_primitives
     draw = Drawer(method, config.size, config.line_width, config.hidden)
     extra = {"extra_poses": config.extra_poses} if config.task == "poses" else {}
-    question = RECIPES[config.task](spec.qid, shape, rng, job.label, draw, config.margin, **extra)
+    question = RECIPES[config.task](spec.qid, model, rng, job.label, draw, config.margin, **extra)
     used = "mesh" if method == "auto" else method
     if draw.fallbacks:
         used = f"mesh + poly (fallback for {len(draw.fallbacks)} shapes: {draw.fallbacks[0]})"
@@ -209,7 +213,7 @@ def build_model(job: Job) -> dict:
             question, n_primitives, method = call_with_time_limit(
                 _make_question, job, "exact", time_limit=job.time_limit
             )
-        except (RecipeError, ModelError, CsgError):
+        except (RecipeError, ModelError, CsgError, NotManifoldError):
             raise
         except Exception as exc:  # timeout or a crash of exact HLR: polygonal HLR still draws it
             question, n_primitives, _ = _make_question(job, "poly")

@@ -24,14 +24,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from OCP.TopoDS import TopoDS_Shape
 
-from render.brep import shape_bounds
 from render.cameras import camera
-from render.csg import recipe_primitive, subtract, volume
+from render.csg import recipe_primitive
 from render.drawing import DEFAULT_MARGIN, Frame, HiddenStyle, ViewLines, rasterize
 from render.filters import LineMask, near_identical
 from render.layout import I2P_POSES, N_CHOICES, image_names, pose_marker
+from render.mesh import mesh_views
+from render.solid import Solid
 from render.views import render_shape
 
 RECIPE_TRIES = 40
@@ -44,11 +44,12 @@ class RecipeError(RuntimeError):
 
 @dataclass
 class Drawer:
-    """Draws views of shapes as RGB images with one line route and style (all views of a shape at once,
+    """Draws views of models as RGB images with one line route and style (all views of a model at once,
     so routes that tessellate reuse one tessellation).
 
-    Methods as `render views`: exact, poly, mesh, and auto = the mesh route with polygonal HLR for a
-    shape the mesh route fails on; such fallbacks are listed in `fallbacks`.
+    Methods for B-reps as `render views`: exact, poly, mesh, and auto = the mesh route with polygonal
+    HLR for a shape the mesh route fails on; such fallbacks are listed in `fallbacks`. Meshes are drawn
+    by the mesh route whatever the method.
     """
 
     method: str = "auto"
@@ -57,8 +58,10 @@ class Drawer:
     hidden: HiddenStyle = "off"
     fallbacks: list[str] = field(default_factory=list)
 
-    def lines(self, shape: TopoDS_Shape, views: tuple[str, ...], frame: Frame) -> dict[str, ViewLines]:
-        with_hidden = self.hidden != "off"
+    def lines(self, model: Solid, views: tuple[str, ...], frame: Frame) -> dict[str, ViewLines]:
+        if model.shape is None:
+            return mesh_views(model.mesh, [camera(v) for v in views])
+        shape, with_hidden = model.shape, self.hidden != "off"
         if self.method != "auto":
             return render_shape(shape, views, self.method, frame, with_hidden)
         try:
@@ -67,8 +70,8 @@ class Drawer:
             self.fallbacks.append(f"mesh failed: {exc}".splitlines()[0])
             return render_shape(shape, views, "poly", frame, with_hidden)
 
-    def __call__(self, shape: TopoDS_Shape, views: Sequence[str], frame: Frame) -> dict[str, np.ndarray]:
-        lines = self.lines(shape, tuple(views), frame)
+    def __call__(self, model: Solid, views: Sequence[str], frame: Frame) -> dict[str, np.ndarray]:
+        lines = self.lines(model, tuple(views), frame)
         return {
             v: rasterize(lines[v], camera(v), frame, self.size, self.line_width, self.hidden) for v in views
         }
@@ -86,22 +89,22 @@ class Question:
     distinct: list[tuple[str, dict[str, tuple[np.ndarray, ...]]]] = field(default_factory=list)
 
 
-def _frame(model: TopoDS_Shape, margin: float) -> Frame:
-    return Frame.around(*shape_bounds(model), margin=margin)
+def _frame(model: Solid, margin: float) -> Frame:
+    return Frame.around(*model.bounds(), margin=margin)
 
 
 @dataclass
 class _Drawn:
     """One subtraction and the drawings made of it so far, with their line masks."""
 
-    shape: TopoDS_Shape
+    solid: Solid
     images: dict[str, np.ndarray] = field(default_factory=dict)
     masks: dict[str, LineMask] = field(default_factory=dict)
 
     def draw(self, views: Sequence[str], draw: Drawer, frame: Frame) -> None:
         missing = [v for v in views if v not in self.images]
         if missing:
-            self.images |= draw(self.shape, missing, frame)
+            self.images |= draw(self.solid, missing, frame)
             self.masks |= {v: LineMask.of(self.images[v]) for v in missing}
 
     def mask(self, view: str, draw: Drawer, frame: Frame) -> LineMask:
@@ -120,7 +123,7 @@ def _looks_same(a: _Drawn, b: _Drawn, draw: Drawer, frame: Frame) -> bool:
 
 
 def distinct_objects(
-    model: TopoDS_Shape,
+    model: Solid,
     rng: np.random.Generator,
     count: int,
     draw: Drawer,
@@ -136,10 +139,9 @@ def distinct_objects(
     again, up to RECIPE_TRIES draws in all.
     """
     full = count if full is None else full
-    model_volume = volume(model)
     accepted: list[_Drawn] = []
     for _ in range(RECIPE_TRIES):
-        obj = subtract(model, recipe_primitive(rng, *bounds), model_volume)
+        obj = model.minus(recipe_primitive(rng, *bounds))
         if obj is None:
             continue
         candidate = _Drawn(obj)
@@ -158,13 +160,13 @@ def _placed(correct: object, others: Sequence[object], label: int) -> list:
 
 def t2i(
     qid: str,
-    model: TopoDS_Shape,
+    model: Solid,
     rng: np.random.Generator,
     label: int,
     draw: Drawer,
     margin: float = DEFAULT_MARGIN,
 ) -> Question:
-    bounds = shape_bounds(model)
+    bounds = model.bounds()
     frame = Frame.around(*bounds, margin=margin)
     correct, *distractors = distinct_objects(model, rng, N_CHOICES, draw, frame, bounds, full=1)
     drawings = _placed(correct, distractors, label)
@@ -178,7 +180,7 @@ def t2i(
 
 def i2p(
     qid: str,
-    model: TopoDS_Shape,
+    model: Solid,
     rng: np.random.Generator,
     label: int,
     draw: Drawer,
@@ -193,7 +195,7 @@ def i2p(
 
 def p2i(
     qid: str,
-    model: TopoDS_Shape,
+    model: Solid,
     rng: np.random.Generator,
     label: int,
     draw: Drawer,
@@ -213,13 +215,13 @@ def p2i(
 
 def pairs(
     qid: str,
-    model: TopoDS_Shape,
+    model: Solid,
     rng: np.random.Generator,
     label: None,
     draw: Drawer,
     margin: float = DEFAULT_MARGIN,
 ) -> Question:
-    bounds = shape_bounds(model)
+    bounds = model.bounds()
     left, right = distinct_objects(model, rng, 2, draw, Frame.around(*bounds, margin=margin), bounds)
     images = {}
     for side, d in (("left", left), ("right", right)):
@@ -240,7 +242,7 @@ def pairs(
 
 def poses(
     qid: str,
-    model: TopoDS_Shape,
+    model: Solid,
     rng: np.random.Generator,
     label: None,
     draw: Drawer,

@@ -20,7 +20,7 @@ from render.brep import (
     skip_fixes,
     written_by_occt,
 )
-from render.csg import random_csg, write_step
+from render.csg import Primitive, random_csg, replay, write_step
 from render.errors import ModelError
 from render.timelimit import call_with_time_limit
 from render.views import render_shape
@@ -96,10 +96,24 @@ def test_occt_written_step_reads_with_light_healing_to_the_same_valid_solid(tmp_
         assert _volume(light) == pytest.approx(_volume(healed), rel=1e-9)
 
 
+# CSG seed 4 of session 2's generator, as (operation, kind, centre, size, axis) steps.
+WIRE_FIX_SOLID = [
+    ("base", "sphere", (9, 5, 10), (24.5,), (0, 0, 1)),
+    ("cut", "box", (5, 3, 9), (7, 26, 46), (0, 0, 1)),
+    ("union", "cylinder", (10, 10, 10), (11, 38), (0, -1, 0)),
+    ("cut", "sphere", (5, 6, 3), (18.5,), (0, 0, 1)),
+    ("cut", "cone", (5, 6, 0), (8.5, 50), (1, 0, 0)),
+    ("union", "cylinder", (1, 5, 4), (7, 42), (-1, 0, 0)),
+    ("union", "sphere", (7, 5, 5), (10.5,), (0, 0, 1)),
+]
+
+
 def test_exact_hlr_finishes_on_a_light_healed_solid_that_needs_wire_orientation_fixes(tmp_path: Path) -> None:
-    # Without the wire orientation fix, exact HLR of this solid (CSG seed 4) never returns.
+    # Without the wire orientation fix, exact HLR of this solid never returns.
     path = tmp_path / "csg_4.step"
-    write_step(random_csg(np.random.default_rng(4), (3, 8)), path)
+    write_step(
+        replay([(op, Primitive(kind, c, size, axis)) for op, kind, c, size, axis in WIRE_FIX_SOLID]), path
+    )
     lines = call_with_time_limit(render_shape, load_shape(path), ("r",), "exact", None, False, time_limit=20)
     assert lines["r"].visible
 

@@ -25,6 +25,7 @@ from render.drawing import rasterize
 from render.filters import near_identical
 from render.layout import ANSWER_FILE, SPLITS, image_names, pose_marker
 from render.questions import Drawer, t2i
+from render.solid import Solid
 from render.views import render_shape
 
 SMALL = dict(size=64, primitives=(1, 3))
@@ -141,17 +142,18 @@ def test_t2i_correct_candidate_is_the_drawn_geometry(t2i_set: Path) -> None:
     qid, q = next(iter(manifest["questions"].items()))
     index, label = q["index"], q["label"]
     rng = np.random.default_rng([3, index])  # the model's randomness, as the build drew it
-    model = csg_model(rng, (1, 3)).shape
+    csg = csg_model(rng, (1, 3))
+    model = csg.shape
     drawer = RecordingDrawer(method="exact", size=64, hidden="red")
-    question = t2i(qid, model, rng, label, drawer)
+    question = t2i(qid, Solid(model, csg.mesh), rng, label, drawer)
     folder = t2i_set / q["split"] / qid
     for name, image in question.images.items():  # the build wrote exactly these drawings
         np.testing.assert_array_equal(read_png(folder / name), image)
     by_candidate = {}
-    for shape, images, frame in drawer.drawn:
+    for solid, images, frame in drawer.drawn:
         for j in range(4):
             if np.array_equal(images["2"], read_png(folder / f"{j}.png")):
-                by_candidate[j] = (shape, frame)
+                by_candidate[j] = (solid.shape, frame)
     assert sorted(by_candidate) == [0, 1, 2, 3]
     correct, frame = by_candidate[label]
     fresh = render_shape(correct, ("f", "r", "t"), "exact", frame)  # re-render the answer's geometry

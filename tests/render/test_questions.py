@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from render.brep import shape_bounds
 from render.csg import csg_model
 from render.drawing import Frame
 from render.filters import ink, line_pixels
 from render.questions import THREE, Drawer, _Drawn, _looks_same, distinct_objects
+from render.solid import Solid
 
 
 def test_line_pixels_are_ink_over_one_half_for_every_colour_sum() -> None:
@@ -63,8 +63,9 @@ def test_looks_same_draws_a_view_only_when_the_answer_depends_on_it() -> None:
 
 
 def test_distractors_drawn_in_part_match_drawings_of_all_views() -> None:
-    model = csg_model(np.random.default_rng(4), (2, 3)).shape
-    bounds = shape_bounds(model)
+    csg = csg_model(np.random.default_rng(4), (2, 3))
+    model = Solid(csg.shape, csg.mesh)
+    bounds = model.bounds()
     frame = Frame.around(*bounds)
     lazy = distinct_objects(model, np.random.default_rng(9), 4, Drawer("poly", 48), frame, bounds, full=1)
     eager = distinct_objects(model, np.random.default_rng(9), 4, Drawer("poly", 48), frame, bounds)

@@ -1,0 +1,91 @@
+"""What questions are made of: a model as an exact B-rep, a B-rep with a mesh proxy, or a mesh.
+
+SPARE3D questions subtract random primitives from a model (`render.csg.recipe_primitive`); a result
+counts only if it is one solid that lost volume. How that is decided depends on the model:
+- a B-rep read from a file (STEP, IGES, BREP): the OpenCASCADE cut must be one valid solid with less
+  volume (`render.csg.subtract`);
+- a generated CSG solid: the cut is tried on its mesh proxy first, which decides piece count and
+  volume, and the exact cut must then be one valid solid (`render.csg.proxied_step`);
+- a mesh read from a file (STL, OBJ, PLY, OFF, GLB): a manifold3d cut with the primitive chorded by
+  `DRAW_SEGMENTS` segments a circle, fine enough to draw, must be one piece that lost volume. This
+  needs a closed, consistently oriented (manifold) mesh; drawing alone does not.
+B-reps are drawn by the B-rep routes, meshes by the mesh route (`render.questions.Drawer`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import numpy as np
+from manifold3d import Manifold, Mesh
+from OCP.TopoDS import TopoDS_Shape
+
+from render.brep import shape_bounds
+from render.csg import Primitive, mesh_step, proxied_step, subtract, volume
+
+if TYPE_CHECKING:
+    import trimesh
+
+DRAW_SEGMENTS = 96
+
+
+class NotManifoldError(ValueError):
+    """A mesh that is not closed and consistently oriented, so primitives cannot be subtracted from it."""
+
+
+@dataclass(frozen=True, eq=False)
+class Solid:
+    """A model: `shape` (B-rep), with a mesh `proxy` for generated CSG solids, or only `mesh`."""
+
+    shape: TopoDS_Shape | None = None
+    proxy: Manifold | None = None
+    mesh: trimesh.Trimesh | None = None
+
+    def __post_init__(self) -> None:
+        if (self.shape is None) == (self.mesh is None):
+            raise ValueError("a Solid is a B-rep shape or a mesh")
+
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """(min, max) corners of the tight bounding box."""
+        if self.shape is not None:
+            return shape_bounds(self.shape)
+        lo, hi = self.mesh.bounds
+        return np.asarray(lo, float), np.asarray(hi, float)
+
+    @cached_property
+    def volume(self) -> float:
+        return volume(self.shape) if self.shape is not None else float(self.manifold.volume())
+
+    @cached_property
+    def manifold(self) -> Manifold:
+        """The mesh as a manifold3d solid (NotManifoldError if it is not closed and oriented)."""
+        mesh = Mesh(
+            vert_properties=np.asarray(self.mesh.vertices, np.float32),
+            tri_verts=np.asarray(self.mesh.faces, np.uint32),
+        )
+        solid = Manifold(mesh)
+        if solid.is_empty():
+            raise NotManifoldError(
+                f"not a closed manifold mesh ({solid.status().name}): cannot subtract primitives from it"
+            )
+        return solid
+
+    def minus(self, primitive: Primitive) -> Solid | None:
+        """This model minus the primitive if that is one solid that lost volume (module docstring)."""
+        if self.shape is None:
+            cut = mesh_step(self.manifold, primitive.mesh(DRAW_SEGMENTS), "cut")
+            return None if cut is None else Solid(mesh=_trimesh(cut))
+        if self.proxy is not None:
+            stepped = proxied_step(self.shape, self.proxy, primitive, "cut")
+            return None if stepped is None else Solid(*stepped)
+        cut = subtract(self.shape, primitive, self.volume)
+        return None if cut is None else Solid(cut)
+
+
+def _trimesh(solid: Manifold) -> trimesh.Trimesh:
+    import trimesh
+
+    mesh = solid.to_mesh()
+    return trimesh.Trimesh(np.asarray(mesh.vert_properties)[:, :3], np.asarray(mesh.tri_verts), process=True)
