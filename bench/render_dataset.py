@@ -14,7 +14,7 @@ Then the packed-read rate: `render pack` on our set and random-order reads throu
     .venv/bin/python bench/render_dataset.py -n 60 --workers 2
 
 --profile N instead prints where one process's time goes building N of our questions in-process
-(cProfile, cumulative), grouped into OpenCASCADE booleans, validity and volume checks, drawing,
+(cProfile, cumulative), grouped into OpenCASCADE booleans, mesh proxy steps, validity checks, drawing,
 filters and writing.
 """
 
@@ -35,7 +35,7 @@ import numpy as np
 
 from render.brep import shape_bounds
 from render.cameras import camera
-from render.csg import boolean, csg_model, recipe_primitive, single_solid, subtract
+from render.csg import boolean, csg_model, mesh_step, recipe_primitive, subtract, valid_solid
 from render.dataset import (
     DEFAULT_TIME_LIMIT,
     MANIFEST_FILE,
@@ -149,7 +149,8 @@ def profile(n: int, primitives: tuple[int, int], size: int, method: str) -> dict
 
     parts = {
         "booleans (OCCT fuse/cut + merging coplanar faces)": cumulative(boolean),
-        "checks of boolean results (solids, volume, BRepCheck validity)": cumulative(single_solid),
+        "mesh proxy steps (manifold3d booleans, pieces, volumes)": cumulative(mesh_step),
+        "validity of boolean results (BRepCheck)": cumulative(valid_solid),
         "drawing (tessellation, lines, rasterizing)": cumulative(Drawer.__call__),
         "writing question folders (PNG encoding, files)": cumulative(write_question),
     }

@@ -7,6 +7,9 @@ Output folder OUT (layouts in `render.layout`):
   OUT/.build/records/NNNNNN.json    one record per model built (the resume state)
   OUT/.build/tmp/                   question folders being written (renamed into a split when whole)
 
+Models are generated CSG solids or the files of a folder: B-reps (STEP, IGES, BREP) or meshes (STL,
+OBJ, PLY, OFF, GLB), which are drawn by the mesh route and, for t2i and pairs, cut by mesh booleans
+(`render.solid`; a mesh that is not closed is recorded as failed for those two tasks).
 Model i (a generated CSG solid or the i-th model file in sorted order) draws all its randomness from
 numpy's default_rng([seed, i]): the solid, the subtracted primitives, the poses. Splits are by model
 (a seeded permutation cut at the split fractions) and labels are balanced over the 4 positions within

@@ -104,7 +104,13 @@ def _parsed(parse):
 
 @click.command()
 @click.option("--task", required=True, type=click.Choice(TASKS), help="Question set or pretext set.")
-@click.option("--models", "models_dir", type=click.Path(path_type=Path), help="Folder of model files.")
+@click.option(
+    "--models",
+    "models_dir",
+    type=click.Path(path_type=Path),
+    help="Folder of model files: B-reps (STEP, IGES, BREP) or meshes (STL, OBJ, PLY, OFF, GLB; t2i and "
+    "pairs subtract primitives, which needs closed meshes).",
+)
 @click.option("--csg", "csg_count", type=click.IntRange(1), help="Generate N CSG models instead.")
 @click.option("--primitives", default="3-8", show_default=True, callback=_primitives, help="CSG range A-B.")
 @click.option("-o", "--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Output folder.")

@@ -19,7 +19,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
-from manifold3d import Manifold, Mesh
+from manifold3d import Manifold, Mesh64
 from OCP.TopoDS import TopoDS_Shape
 
 from render.brep import shape_bounds
@@ -61,9 +61,9 @@ class Solid:
     @cached_property
     def manifold(self) -> Manifold:
         """The mesh as a manifold3d solid (NotManifoldError if it is not closed and oriented)."""
-        mesh = Mesh(
-            vert_properties=np.asarray(self.mesh.vertices, np.float32),
-            tri_verts=np.asarray(self.mesh.faces, np.uint32),
+        mesh = Mesh64(
+            vert_properties=np.asarray(self.mesh.vertices, np.float64),
+            tri_verts=np.asarray(self.mesh.faces, np.uint64),
         )
         solid = Manifold(mesh)
         if solid.is_empty():
@@ -87,5 +87,5 @@ class Solid:
 def _trimesh(solid: Manifold) -> trimesh.Trimesh:
     import trimesh
 
-    mesh = solid.to_mesh()
+    mesh = solid.to_mesh64()
     return trimesh.Trimesh(np.asarray(mesh.vert_properties)[:, :3], np.asarray(mesh.tri_verts), process=True)

@@ -7,15 +7,22 @@ import json
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from manifold3d import Manifold
 
 from render.brep import load_shape, shape_bounds
 from render.cli import main
 from render.csg import (
+    AXES,
+    PROXY_SEGMENTS,
+    SLIVER,
     Primitive,
     csg_model,
     make_primitive,
+    mesh_step,
     parse_primitive_range,
+    proxied_step,
     recipe_primitive,
+    replay,
     solids,
     subtract,
     volume,
@@ -107,6 +114,65 @@ def test_an_opencascade_exception_is_a_failed_boolean(monkeypatch) -> None:
     assert csg.boolean(bar, notch.shape(), "cut") is None and subtract(bar, notch) is None
     monkeypatch.undo()
     assert subtract(bar, notch) is not None
+
+
+@pytest.mark.parametrize("axis", AXES)
+@pytest.mark.parametrize("kind", ["cylinder", "cone"])
+def test_primitive_mesh_is_the_inscribed_polygon_solid_placed_like_the_brep(kind: str, axis) -> None:
+    primitive = Primitive(kind, (1, 2, 3), (2.0, 6.0), axis)
+    mesh = primitive.mesh()
+    n = PROXY_SEGMENTS
+    prism = n / 2 * np.sin(2 * np.pi / n) * 2.0**2 * 6.0  # inscribed n-gon area x height
+    assert mesh.volume() == pytest.approx(prism if kind == "cylinder" else prism / 3, rel=1e-9)
+    box = np.array(mesh.bounding_box()).reshape(2, 3)
+    np.testing.assert_allclose(box, np.array(shape_bounds(primitive.shape())), atol=1e-6)
+    # the cone's apex is on the +axis side: the half beyond the centre holds 1/8 of the volume
+    beyond = mesh.trim_by_plane(tuple(float(v) for v in axis), float(np.dot(axis, (1, 2, 3))))
+    assert beyond.volume() / mesh.volume() == pytest.approx(0.5 if kind == "cylinder" else 1 / 8, rel=1e-6)
+
+
+def test_box_and_sphere_meshes() -> None:
+    box = Primitive("box", (1, 2, 3), (2, 4, 6)).mesh()
+    assert box.volume() == pytest.approx(48.0, rel=1e-12)
+    np.testing.assert_allclose(np.array(box.bounding_box()), [0, 0, 0, 2, 4, 6], atol=1e-12)
+    sphere = Primitive("sphere", (5, 5, 5), (2.0,)).mesh()
+    assert 0.95 * 4 / 3 * np.pi * 8 < sphere.volume() < 4 / 3 * np.pi * 8  # inscribed, chords of 15 deg
+    np.testing.assert_allclose(np.array(sphere.bounding_box()), [3, 3, 3, 7, 7, 7], atol=1e-9)
+
+
+def test_mesh_step_keeps_one_piece_whose_volume_changed() -> None:
+    cube = Manifold.cube((10, 10, 10), center=True)
+    void = mesh_step(cube, Manifold.cube((4, 4, 4), center=True), "cut")  # an inner void: one piece
+    assert void is not None and void.volume() == pytest.approx(1000 - 64)
+    far = Manifold.cube((2, 2, 2)).translate((20, 0, 0))
+    assert mesh_step(cube, far, "cut") is None  # nothing removed
+    assert mesh_step(cube, far, "union") is None  # two pieces
+    assert mesh_step(cube, Manifold.cube((12, 12, 2), center=True), "cut") is None  # cut in two
+    grown = mesh_step(cube, Manifold.cube((2, 2, 2)).translate((4, 0, 0)), "union")
+    assert grown is not None and grown.volume() == pytest.approx(1000 + 4)
+    # a cut leaving a 10 x 10 x 0.005 sheet (0.5 < SLIVER x 1000) keeps only the big piece
+    sheet = Manifold.cube((12, 12, 4)).translate((-6, -6, -4.995))
+    assert 0.5 < SLIVER * 1000
+    kept = mesh_step(cube, sheet, "cut")
+    assert kept is not None and kept.volume() == pytest.approx(10 * 10 * 5.995, rel=1e-9)
+    assert len(kept.decompose()) == 1
+
+
+def test_proxied_step_needs_the_proxy_and_the_exact_result() -> None:
+    bar = Primitive("box", (0, 0, 0), (10, 2, 2))
+    notch = Primitive("box", (0, 0, 1), (2, 4, 1))
+    stepped = proxied_step(bar.shape(), bar.mesh(), notch, "cut")
+    assert stepped is not None
+    assert volume(stepped[0]) == pytest.approx(38.0) and stepped[1].volume() == pytest.approx(38.0)
+    assert proxied_step(bar.shape(), bar.mesh(), Primitive("box", (0, 0, 0), (2, 4, 4)), "cut") is None
+
+
+def test_generated_models_replay_and_their_proxy_follows_the_solid() -> None:
+    for seed in range(3):
+        model = csg_model(np.random.default_rng(seed), (3, 6))
+        assert volume(replay(model.steps)) == pytest.approx(volume(model.shape), rel=1e-9)
+        assert model.mesh.volume() == pytest.approx(volume(model.shape), rel=0.1)  # chords of 15 degrees
+        assert len(model.mesh.decompose()) >= 1 and model.mesh.volume() > 0
 
 
 @pytest.mark.parametrize("spec", ["0-3", "5-2", "a-b", "1-2-3", ""])

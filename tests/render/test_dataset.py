@@ -15,6 +15,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+import trimesh
 from click.testing import CliRunner
 
 from render.cameras import camera
@@ -329,3 +330,25 @@ def test_models_over_the_time_limit_are_recorded_and_skipped(tmp_path) -> None:
     assert [m["status"] for m in models] == ["timeout"] * 3
     assert all(m["reason"] == "no result after 0.001s" for m in models)
     assert not [p for s in SPLITS for p in (tmp_path / s).iterdir()]
+
+
+def test_mesh_models_make_questions_and_open_meshes_fail_with_their_reason(tmp_path) -> None:
+    models = tmp_path / "models"
+    models.mkdir()
+    block = trimesh.creation.box((30, 20, 10)).difference(trimesh.creation.cylinder(4, 40, sections=48))
+    block.export(models / "block.stl")
+    open_box = trimesh.creation.box((30, 20, 10))
+    open_box.update_faces(np.arange(10))  # two of the 12 triangles missing
+    open_box.export(models / "open.stl")
+    for task in ("t2i", "i2p"):
+        config = DatasetConfig(task=task, models=str(models), size=64, split=(1.0, 0.0, 0.0))
+        records = build_dataset(config, tmp_path / task, workers=1, progress=False).records
+        by_id = {r["id"]: r for r in records.values()}
+        assert by_id["block"]["status"] == "ok" and by_id["block"]["method"] == "mesh"
+        written = sorted(p.name for p in (tmp_path / task / "train" / "block").iterdir())
+        assert written == sorted(image_names(task, "block"))
+    # drawing needs no closed mesh (i2p), subtracting primitives does (t2i)
+    assert by_id["open"]["status"] == "ok"
+    t2i_open = json.loads((tmp_path / "t2i" / MANIFEST_FILE).read_text())["models"][1]
+    assert t2i_open["id"] == "open" and t2i_open["status"] == "failed"
+    assert "not a closed manifold mesh" in t2i_open["reason"]
