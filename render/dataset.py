@@ -50,7 +50,7 @@ from render.jobs import Outcome, interrupt_flag, run_jobs
 from render.layout import ANSWER_FILE, LABELLED_TASKS, N_CHOICES, SPLITS, TASKS
 from render.mesh import is_mesh_file, load_mesh
 from render.questions import RECIPES, Drawer, Question, RecipeError
-from render.solid import NotManifoldError, Solid
+from render.solid import NotSubtractableError, Solid
 from render.timelimit import call_with_time_limit
 from render.views import METHODS, find_models, output_stems, write_atomic
 
@@ -216,7 +216,7 @@ def build_model(job: Job) -> dict:
             question, n_primitives, method = call_with_time_limit(
                 _make_question, job, "exact", time_limit=job.time_limit
             )
-        except (RecipeError, ModelError, CsgError, NotManifoldError):
+        except (RecipeError, ModelError, CsgError, NotSubtractableError):
             raise
         except Exception as exc:  # timeout or a crash of exact HLR: polygonal HLR still draws it
             question, n_primitives, _ = _make_question(job, "poly")

@@ -9,6 +9,8 @@ counts only if it is one solid that lost volume. How that is decided depends on 
 - a mesh read from a file (STL, OBJ, PLY, OFF, GLB): a manifold3d cut with the primitive chorded by
   `DRAW_SEGMENTS` segments a circle, fine enough to draw, must be one piece that lost volume. This
   needs a closed, consistently oriented (manifold) mesh; drawing alone does not.
+A model that is not one solid (an open mesh, a B-rep of several solids or of sheets) raises
+NotSubtractableError at its first subtraction.
 B-reps are drawn by the B-rep routes, meshes by the mesh route (`render.questions.Drawer`).
 """
 
@@ -23,7 +25,7 @@ from manifold3d import Manifold, Mesh64
 from OCP.TopoDS import TopoDS_Shape
 
 from render.brep import shape_bounds
-from render.csg import Primitive, mesh_step, proxied_step, subtract, volume
+from render.csg import Primitive, mesh_step, proxied_step, solids, subtract, volume
 
 if TYPE_CHECKING:
     import trimesh
@@ -31,8 +33,8 @@ if TYPE_CHECKING:
 DRAW_SEGMENTS = 96
 
 
-class NotManifoldError(ValueError):
-    """A mesh that is not closed and consistently oriented, so primitives cannot be subtracted from it."""
+class NotSubtractableError(ValueError):
+    """A model primitives cannot be subtracted from: an open mesh, or a B-rep that is not one solid."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -60,14 +62,14 @@ class Solid:
 
     @cached_property
     def manifold(self) -> Manifold:
-        """The mesh as a manifold3d solid (NotManifoldError if it is not closed and oriented)."""
+        """The mesh as a manifold3d solid (NotSubtractableError if it is not closed and oriented)."""
         mesh = Mesh64(
             vert_properties=np.asarray(self.mesh.vertices, np.float64),
             tri_verts=np.asarray(self.mesh.faces, np.uint64),
         )
         solid = Manifold(mesh)
         if solid.is_empty():
-            raise NotManifoldError(
+            raise NotSubtractableError(
                 f"not a closed manifold mesh ({solid.status().name}): cannot subtract primitives from it"
             )
         return solid
@@ -80,6 +82,8 @@ class Solid:
         if self.proxy is not None:
             stepped = proxied_step(self.shape, self.proxy, primitive, "cut")
             return None if stepped is None else Solid(*stepped)
+        if (n := len(solids(self.shape))) != 1:
+            raise NotSubtractableError(f"{n} solids, not one: cannot subtract primitives from it")
         cut = subtract(self.shape, primitive, self.volume)
         return None if cut is None else Solid(cut)
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import trimesh
+from OCP.BRep import BRep_Builder
+from OCP.TopoDS import TopoDS_Compound
 
 from render.cameras import camera
 from render.csg import Primitive, volume
 from render.drawing import Frame
 from render.mesh import mesh_views
 from render.questions import Drawer
-from render.solid import DRAW_SEGMENTS, NotManifoldError, Solid
+from render.solid import DRAW_SEGMENTS, NotSubtractableError, Solid
 
 CORNER = Primitive("box", (5, 5, 5), (4, 4, 4))  # takes a 2 x 2 x 2 corner off a 10-cube at the origin
 INSIDE = Primitive("sphere", (0, 0, 0), (2.0,))
@@ -53,11 +55,21 @@ def test_open_mesh_cannot_be_subtracted_from_but_draws() -> None:
     box = trimesh.creation.box((10, 10, 10))
     box.update_faces(np.arange(len(box.faces) - 2))  # one side left open
     open_box = Solid(mesh=box)
-    with pytest.raises(NotManifoldError, match="not a closed manifold mesh"):
+    with pytest.raises(NotSubtractableError, match="not a closed manifold mesh"):
         open_box.minus(CORNER)
     frame = Frame.around(*open_box.bounds())
     drawn = Drawer("exact", size=64)(open_box, ("f",), frame)["f"]
     assert (drawn < 128).any()
+
+
+def test_brep_of_several_solids_cannot_be_subtracted_from() -> None:
+    compound = TopoDS_Compound()
+    builder = BRep_Builder()
+    builder.MakeCompound(compound)
+    for x in (0, 20):
+        builder.Add(compound, Primitive("box", (x, 0, 0), (10, 10, 10)).shape())
+    with pytest.raises(NotSubtractableError, match="2 solids, not one"):
+        Solid(compound).minus(CORNER)
 
 
 def test_meshes_take_the_mesh_route_whatever_the_method() -> None:
