@@ -57,12 +57,13 @@ class Solid:
         return np.asarray(lo, float), np.asarray(hi, float)
 
     @cached_property
-    def volume(self) -> float:
-        return volume(self.shape) if self.shape is not None else float(self.manifold.volume())
+    def brep_volume(self) -> float:
+        return volume(self.shape)
 
     @cached_property
     def manifold(self) -> Manifold:
-        """The mesh as a manifold3d solid (NotSubtractableError if it is not closed and oriented)."""
+        """The mesh as one manifold3d solid (NotSubtractableError if it is not closed and oriented, or
+        is several pieces)."""
         mesh = Mesh64(
             vert_properties=np.asarray(self.mesh.vertices, np.float64),
             tri_verts=np.asarray(self.mesh.faces, np.uint64),
@@ -72,6 +73,8 @@ class Solid:
             raise NotSubtractableError(
                 f"not a closed manifold mesh ({solid.status().name}): cannot subtract primitives from it"
             )
+        if (n := sum(piece.volume() > 0 for piece in solid.decompose())) != 1:
+            raise NotSubtractableError(f"{n} pieces, not one: cannot subtract primitives from it")
         return solid
 
     def minus(self, primitive: Primitive) -> Solid | None:
@@ -84,7 +87,7 @@ class Solid:
             return None if stepped is None else Solid(*stepped)
         if (n := len(solids(self.shape))) != 1:
             raise NotSubtractableError(f"{n} solids, not one: cannot subtract primitives from it")
-        cut = subtract(self.shape, primitive, self.volume)
+        cut = subtract(self.shape, primitive, self.brep_volume)
         return None if cut is None else Solid(cut)
 
 

@@ -22,7 +22,7 @@ MISS = Primitive("box", (20, 0, 0), (2, 2, 2))
 
 def test_brep_minus_uses_exact_volumes() -> None:
     cube = Solid(Primitive("box", (0, 0, 0), (10, 10, 10)).shape())
-    assert cube.volume == pytest.approx(1000)
+    assert cube.brep_volume == pytest.approx(1000)
     corner = cube.minus(CORNER)
     assert corner is not None and corner.proxy is None and volume(corner.shape) == pytest.approx(1000 - 8)
     void = cube.minus(INSIDE)
@@ -60,6 +60,14 @@ def test_open_mesh_cannot_be_subtracted_from_but_draws() -> None:
     frame = Frame.around(*open_box.bounds())
     drawn = Drawer("exact", size=64)(open_box, ("f",), frame)["f"]
     assert (drawn < 128).any()
+
+
+def test_mesh_of_two_pieces_cannot_be_subtracted_from() -> None:
+    apart = trimesh.util.concatenate(
+        [trimesh.creation.box((10, 10, 10)), trimesh.creation.box((2, 2, 2)).apply_translation((20, 0, 0))]
+    )
+    with pytest.raises(NotSubtractableError, match="2 pieces, not one"):
+        Solid(mesh=apart).minus(CORNER)
 
 
 def test_brep_of_several_solids_cannot_be_subtracted_from() -> None:
