@@ -41,6 +41,7 @@ from OCP.BRepPrimAPI import (
     BRepPrimAPI_MakeCylinder,
     BRepPrimAPI_MakeSphere,
 )
+from OCP.BRepTools import BRepTools
 from OCP.gp import gp_Ax2, gp_Dir, gp_Pnt
 from OCP.GProp import GProp_GProps
 from OCP.IFSelect import IFSelect_RetDone
@@ -344,6 +345,17 @@ def parse_primitive_range(spec: str) -> tuple[int, int]:
     if len(parts) > 2 or not 1 <= lo <= hi:
         raise ValueError(f"{spec!r} is not a range A-B of primitive counts with 1 <= A <= B")
     return lo, hi
+
+
+def write_brep(shape: TopoDS_Shape, path: str | Path) -> None:
+    """Write the shape as an OpenCASCADE BREP file atomically: lossless (a STEP round trip can move a
+    sphere face's boundary, see `render csg --format`), and the same shape always gives the same bytes."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
+    if not BRepTools.Write_s(shape, str(tmp)):
+        tmp.unlink(missing_ok=True)
+        raise OSError(f"{path}: BREP writer failed")
+    os.replace(tmp, path)
 
 
 def write_step(shape: TopoDS_Shape, path: str | Path) -> None:

@@ -11,7 +11,7 @@ from tqdm import tqdm
 
 from render.check import check_dataset
 from render.cli import CommandError
-from render.csg import CsgError, csg_model, parse_primitive_range, write_step
+from render.csg import CsgError, csg_model, parse_primitive_range, write_brep, write_step
 from render.dataset import (
     CSG_INDEX,
     DEFAULT_TIME_LIMIT,
@@ -36,8 +36,11 @@ def _primitives(ctx: click.Context, param: click.Parameter, value: str) -> tuple
         raise click.BadParameter(str(exc)) from None
 
 
-def csg_file_name(index: int) -> str:
-    return f"csg_{index:05d}.step"
+CSG_WRITERS = {"step": write_step, "brep": write_brep}
+
+
+def csg_file_name(index: int, file_format: str = "step") -> str:
+    return f"csg_{index:05d}.{file_format}"
 
 
 @click.command()
@@ -45,8 +48,17 @@ def csg_file_name(index: int) -> str:
 @click.option("-o", "--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Output folder.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed.")
 @click.option("--primitives", default="3-8", show_default=True, callback=_primitives, help="Range A-B.")
-def csg(count: int, out_dir: Path, seed: int, primitives: tuple[int, int]) -> None:
-    """Write N procedural CSG solids as OUT/csg_NNNNN.step, model i drawn from seed (S, i).
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(sorted(CSG_WRITERS)),
+    default="step",
+    show_default=True,
+    help="STEP for exchange; BREP is lossless (OpenCASCADE's STEP round trip can move a sphere face's "
+    "boundary).",
+)
+def csg(count: int, out_dir: Path, seed: int, primitives: tuple[int, int], file_format: str) -> None:
+    """Write N procedural CSG solids as OUT/csg_NNNNN.step (or .brep), model i drawn from seed (S, i).
 
     Existing files are kept (a rerun resumes); OUT/csg.json lists each model's primitive count.
     """
@@ -56,16 +68,18 @@ def csg(count: int, out_dir: Path, seed: int, primitives: tuple[int, int]) -> No
         raise CommandError(f"{out_dir}: cannot create output folder ({exc.strerror})") from None
     index_path = out_dir / CSG_INDEX
     index = json.loads(index_path.read_text()) if index_path.is_file() else None
-    if index is not None and (index["seed"], tuple(index["primitives"])) != (seed, primitives):
-        raise CommandError(
-            f"{out_dir}: holds models of seed {index['seed']}, primitives {index['primitives']}; "
-            "use another folder"
-        )
+    if index is not None:
+        held = (index["seed"], tuple(index["primitives"]), index.get("format", "step"))
+        if held != (seed, primitives, file_format):
+            raise CommandError(
+                f"{out_dir}: holds {held[2].upper()} models of seed {held[0]}, primitives {list(held[1])}; "
+                "use another folder"
+            )
     counts: dict[str, int] = dict(index["models"]) if index else {}
     failures = []
     try:
         for i in tqdm(range(count), unit="model", desc="csg"):
-            name = csg_file_name(i)
+            name = csg_file_name(i, file_format)
             rng = np.random.default_rng([seed, i])
             if (out_dir / name).is_file():
                 # the primitive count is the generator's first draw, so it is known without rebuilding
@@ -76,12 +90,17 @@ def csg(count: int, out_dir: Path, seed: int, primitives: tuple[int, int]) -> No
             except CsgError as exc:
                 failures.append(f"{name}: {exc}")
                 continue
-            write_step(model.shape, out_dir / name)
+            CSG_WRITERS[file_format](model.shape, out_dir / name)
             counts[name] = model.n_primitives
     except OSError as exc:
         raise CommandError(f"{out_dir}: cannot write ({exc.strerror})") from None
     finally:
-        record = {"seed": seed, "primitives": list(primitives), "models": dict(sorted(counts.items()))}
+        record = {
+            "seed": seed,
+            "primitives": list(primitives),
+            "format": file_format,
+            "models": dict(sorted(counts.items())),
+        }
         write_atomic(index_path, (json.dumps(record, indent=1) + "\n").encode())
     for line in failures:
         click.echo(f"failed: {line}", err=True)

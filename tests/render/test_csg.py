@@ -26,6 +26,7 @@ from render.csg import (
     solids,
     subtract,
     volume,
+    write_brep,
     write_step,
 )
 
@@ -175,6 +176,22 @@ def test_generated_models_replay_and_their_proxy_follows_the_solid() -> None:
         assert len(model.mesh.decompose()) >= 1 and model.mesh.volume() > 0
 
 
+def test_brep_files_keep_the_solid_that_step_files_change(tmp_path) -> None:
+    # CSG seed 4 (3-8 primitives): OpenCASCADE's STEP round trip moves one sphere face's boundary
+    model = csg_model(np.random.default_rng(4), (3, 8))
+    made = CliRunner().invoke(main, ["csg", "-n", "1", "-o", str(tmp_path / "b"), "--format", "brep"])
+    assert made.exit_code == 0, made.output
+    assert json.loads((tmp_path / "b" / "csg.json").read_text())["format"] == "brep"
+    first = csg_model(np.random.default_rng([0, 0]), (3, 8)).shape
+    assert volume(load_shape(tmp_path / "b" / "csg_00000.brep")) == pytest.approx(volume(first), rel=1e-12)
+    write_brep(model.shape, tmp_path / "m.brep")
+    assert volume(load_shape(tmp_path / "m.brep")) == pytest.approx(volume(model.shape), rel=1e-12)
+    write_brep(model.shape, tmp_path / "again.brep")
+    assert (tmp_path / "again.brep").read_bytes() == (tmp_path / "m.brep").read_bytes()
+    write_step(model.shape, tmp_path / "m.step")
+    assert volume(load_shape(tmp_path / "m.step")) > 1.02 * volume(model.shape)
+
+
 @pytest.mark.parametrize("spec", ["0-3", "5-2", "a-b", "1-2-3", ""])
 def test_bad_primitive_ranges(spec: str) -> None:
     with pytest.raises(ValueError, match="range A-B"):
@@ -206,7 +223,9 @@ def test_csg_command_bad_flags_give_one_clear_error(tmp_path) -> None:
         runner.invoke(main, ["csg", "-n", "1", "-o", str(tmp_path / "m"), "--primitives", "1"]).exit_code == 0
     )
     other = runner.invoke(main, ["csg", "-n", "1", "-o", str(tmp_path / "m"), "--seed", "9"])
-    assert other.exit_code == 1 and "holds models of seed 0" in other.output
+    assert other.exit_code == 1 and "holds STEP models of seed 0" in other.output
+    as_brep = runner.invoke(main, ["csg", "-n", "1", "-o", str(tmp_path / "m"), "--format", "brep"])
+    assert as_brep.exit_code == 1 and "holds STEP models of seed 0, primitives [1, 1]" in as_brep.output
     blocked = tmp_path / "file"
     blocked.write_text("x")
     unwritable = runner.invoke(main, ["csg", "-n", "1", "-o", str(blocked / "sub")])
