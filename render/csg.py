@@ -208,7 +208,7 @@ def single_solid(
     if len(found) != 1:
         return None
     v = volume(found[0])
-    if v <= 0 or not keep(v) or valid_solid(found[0]) is None:
+    if v <= 0 or not keep(v) or not BRepCheck_Analyzer(found[0]).IsValid():
         return None
     return found[0], v
 
@@ -347,11 +347,16 @@ def parse_primitive_range(spec: str) -> tuple[int, int]:
     return lo, hi
 
 
+def _temporary(path: Path) -> Path:
+    """A hidden name beside `path` for this process to write to before renaming it into place."""
+    return path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
+
+
 def write_brep(shape: TopoDS_Shape, path: str | Path) -> None:
     """Write the shape as an OpenCASCADE BREP file atomically: lossless (a STEP round trip can move a
     sphere face's boundary, see `render csg --format`), and the same shape always gives the same bytes."""
     path = Path(path)
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
+    tmp = _temporary(path)
     if not BRepTools.Write_s(shape, str(tmp)):
         tmp.unlink(missing_ok=True)
         raise OSError(f"{path}: BREP writer failed")
@@ -362,7 +367,7 @@ def write_step(shape: TopoDS_Shape, path: str | Path) -> None:
     """Write the shape as a STEP file atomically; the header has a fixed name and time stamp, so the
     same shape always gives the same bytes."""
     path = Path(path)
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
+    tmp = _temporary(path)
     printers = Message.DefaultMessenger_s().Printers()
     levels = [p.GetTraceLevel() for p in printers]
     for p in printers:  # the STEP writer prints transfer statistics on stdout

@@ -39,7 +39,7 @@ def _primitives(ctx: click.Context, param: click.Parameter, value: str) -> tuple
 CSG_WRITERS = {"step": write_step, "brep": write_brep}
 
 
-def csg_file_name(index: int, file_format: str = "step") -> str:
+def csg_file_name(index: int, file_format: str) -> str:
     return f"csg_{index:05d}.{file_format}"
 
 
