@@ -133,6 +133,33 @@ _TASKS = ["view-consistency", "isometric-to-pose", "pose-to-isometric", "t2i", "
     default=None,
     help="sslcore backbones' small-image stem [default: <= 64 px].",
 )
+@click.option(
+    "--contrast/--no-contrast",
+    default=False,
+    show_default=True,
+    help="View comparison: encode each candidate with its difference to the other candidates.",
+)
+@click.option(
+    "--pretext-loss",
+    type=click.Choice(["bce", "rank"]),
+    default="bce",
+    show_default=True,
+    help="Pairs pretext: match / no-match BCE (2022) or softmax over each item's candidates.",
+)
+@click.option(
+    "--negatives",
+    type=click.Choice(["pair", "mixed"]),
+    default="pair",
+    show_default=True,
+    help="Pairs pretext negatives: the other object of the pair (2022), or also another model's objects.",
+)
+@click.option(
+    "--augment/--no-augment",
+    default=False,
+    show_default=True,
+    help="T2I and pairs training: mirror in x = -y and shift each object (spare3d.augment).",
+)
+@click.option("--max-shift", type=click.IntRange(0), default=3, show_default=True, help="Pixels (--augment).")
 @click.option("--epochs", type=click.IntRange(1), default=10, show_default=True)
 @click.option("--batch-size", type=click.IntRange(1), default=32, show_default=True, help="Per process.")
 @click.option("--lr", type=float, default=5e-5, show_default=True)
@@ -168,12 +195,17 @@ def train(**kw: object) -> None:
         hidden=kw["hidden"],
         shared=kw["shared"],
         small_input=kw["small_input"],
+        contrast=kw["contrast"],
+        pretext_loss=kw["pretext_loss"],
+        negatives=kw["negatives"],
     )
     common = {
         "batch_size": kw["batch_size"],
         "workers": kw["workers"],
         "precision": kw["precision"],
         "seed": kw["seed"],
+        "augment": kw["augment"],
+        "max_shift": kw["max_shift"],
     }
     settings = TrainSettings(epochs=kw["epochs"], lr=kw["lr"], **common)
     finetune = TrainSettings(

@@ -36,3 +36,13 @@ def pair_matching(positive: torch.Tensor, negative: torch.Tensor) -> tuple[torch
     target = torch.cat([torch.ones(positive.numel()), torch.zeros(negative.numel())]).to(logits.device)
     loss = F.binary_cross_entropy_with_logits(logits, target)
     return loss, (logits > 0) == target.bool()
+
+
+def pair_ranking(scores: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """View-comparison pretext as a choice: scores (B, N) of one set of views against N candidate
+    drawings, the first of them the matching one; softmax cross-entropy towards candidate 0.
+
+    Returns (loss, per-item correctness: the matching candidate scores highest).
+    """
+    target = torch.zeros(scores.shape[0], dtype=torch.long, device=scores.device)
+    return F.cross_entropy(scores.float(), target), scores.argmax(1) == 0

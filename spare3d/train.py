@@ -18,12 +18,15 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, Dataset, DistributedSampler
 from tqdm import tqdm
 
+from spare3d.augment import augment_batch
 from spare3d.checkpoint import save_model
 from spare3d.datasets import to_device
 from spare3d.models import ReasoningNet
 from sslcore import distributed as dist
 from sslcore.checkpoint import atomic_write, load_checkpoint, set_rng_state
 from sslcore.runtime import autocast, channels_last
+
+AUGMENTED_KINDS: tuple[str, ...] = ("t2i", "pairs")  # spare3d.augment keeps pose-2 answers only
 
 
 @dataclass
@@ -35,6 +38,8 @@ class TrainSettings:
     workers: int = 0
     precision: str = "auto"
     seed: int = 0
+    augment: bool = False
+    max_shift: int = 3
 
 
 class Objective(nn.Module):
@@ -105,6 +110,7 @@ def fit(
         if sampler is not None:
             sampler.set_epoch(epoch)
         generator = torch.Generator().manual_seed(settings.seed * 1000 + epoch)
+        augmenting = settings.augment and kind in AUGMENTED_KINDS
         loader = DataLoader(
             train_set,
             batch_size=settings.batch_size,
@@ -119,8 +125,11 @@ def fit(
         total_loss = correct = decisions = 0.0
         progress = tqdm(loader, desc=f"{kind} epoch {epoch + 1}/{settings.epochs}", leave=False, disable=None)
         for batch in progress:
+            batch = to_device(batch, device, *net.input_stats)
+            if augmenting:
+                batch = augment_batch(batch, settings.max_shift, generator)
             with autocast(device, settings.precision):
-                loss, ok = trainer(to_device(batch, device, *net.input_stats))
+                loss, ok = trainer(batch)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()

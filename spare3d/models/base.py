@@ -19,6 +19,11 @@ class NetConfig:
     VGG-style channels; hidden: MLP width (4096 in the 2022 paper); shared: one encoder for all views;
     small_input: sslcore backbones' small-image stem (None: for <= 64 px); input_mean / input_std:
     input (x / 255 - mean) / std (default: ink maps, see spare3d.images).
+    View-comparison options (the 2022 network is contrast=False, pretext_loss="bce", negatives="pair"):
+    contrast: each candidate drawing is encoded together with its difference to the mean of the other
+    candidates of the same item (the other object of a pretext pair, the 3 others of a question);
+    pretext_loss: "bce" (match / no-match per pair) or "rank" (softmax over each item's candidates);
+    negatives: "pair" (the other object of the pair) or "mixed" (also both objects of another model).
     """
 
     model: str
@@ -33,6 +38,9 @@ class NetConfig:
     small_input: bool | None = None
     input_mean: float = INK[0]
     input_std: float = INK[1]
+    contrast: bool = False
+    pretext_loss: str = "bce"
+    negatives: str = "pair"
 
     def to_dict(self) -> dict:
         return asdict(self)

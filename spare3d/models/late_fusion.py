@@ -2,6 +2,8 @@
 
 Per-view encoders for F, R, T and the isometric drawing (one shared encoder or four separate ones), an
 MLP over the concatenated F+R+T features, an MLP over the isometric features, and a head over both.
+With `in_channels` 2 (view comparison with candidate contrast) the isometric drawings carry a second
+channel, their difference to the other candidates; the three views get zeros there.
 """
 
 from __future__ import annotations
@@ -16,19 +18,24 @@ VIEW_KEYS: tuple[str, ...] = ("f", "r", "t", "iso")
 
 
 class LateFusion(nn.Module):
-    def __init__(self, config: NetConfig, out_dim: int) -> None:
+    def __init__(self, config: NetConfig, out_dim: int, in_channels: int = 1) -> None:
         super().__init__()
+        self.in_channels = in_channels
         n_encoders = 1 if config.shared else len(VIEW_KEYS)
-        built = [build_encoder(config, 1) for _ in range(n_encoders)]
+        built = [build_encoder(config, in_channels) for _ in range(n_encoders)]
         self.encoders = nn.ModuleList(module for module, _ in built)
         dim = built[0][1]
         self.views_mlp = mlp(3 * dim, config.hidden)
         self.iso_mlp = mlp(dim, config.hidden)
         self.head = nn.Sequential(mlp(2 * config.hidden, config.hidden), nn.Linear(config.hidden, out_dim))
 
-    def _encode(self, key: str, images: torch.Tensor) -> torch.Tensor:
+    def _encode(self, key: str, images: torch.Tensor, extra: torch.Tensor | None = None) -> torch.Tensor:
+        """(..., H, W) drawings (+ an optional second channel) -> (..., encoder features)."""
+        channels = [images] + ([extra] if extra is not None else [])
+        channels += [torch.zeros_like(images)] * (self.in_channels - len(channels))
+        stacked = torch.stack(channels, dim=-3)
         encoder = self.encoders[0 if len(self.encoders) == 1 else VIEW_KEYS.index(key)]
-        flat = images.reshape(-1, 1, *images.shape[-2:])
+        flat = stacked.reshape(-1, *stacked.shape[-3:])
         return encoder(flat).reshape(*images.shape[:-2], -1)
 
     def encode_views(self, views: torch.Tensor) -> torch.Tensor:
@@ -36,9 +43,9 @@ class LateFusion(nn.Module):
         feats = [self._encode(key, views[..., i, :, :]) for i, key in enumerate(VIEW_KEYS[:3])]
         return self.views_mlp(torch.cat(feats, dim=-1))
 
-    def encode_iso(self, iso: torch.Tensor) -> torch.Tensor:
-        """(..., H, W) isometric drawings -> (..., hidden)."""
-        return self.iso_mlp(self._encode("iso", iso))
+    def encode_iso(self, iso: torch.Tensor, contrast: torch.Tensor | None = None) -> torch.Tensor:
+        """(..., H, W) isometric drawings (and their contrast channel) -> (..., hidden)."""
+        return self.iso_mlp(self._encode("iso", iso, contrast))
 
     def fuse(self, views: torch.Tensor, iso: torch.Tensor) -> torch.Tensor:
         """Head over broadcast (..., hidden) view and isometric codes -> (..., out_dim)."""

@@ -69,7 +69,7 @@ def test_pose_scores_pick_the_right_logits():
 def test_pretext_steps():
     vc = _net("view-comparison", "t2i")
     loss, ok = vc.pretext_step({"views": torch.rand(2, 2, 3, 32, 32), "iso": torch.rand(2, 2, 32, 32)})
-    assert ok.shape == (8,) and torch.isfinite(loss)
+    assert ok.shape == (4,) and torch.isfinite(loss)  # one hard decision per set of views
     pose = build_model(NetConfig("pose", task="i2p", width=16, image_size=32, hidden=32, n_poses=20))
     batch = {"views": torch.rand(2, 3, 32, 32), "iso": torch.rand(2, 32, 32), "label": torch.tensor([0, 19])}
     loss, ok = pose.pretext_step(batch)
@@ -94,3 +94,56 @@ def test_defaults_and_mismatch():
     assert all(model in MODELS for model in DEFAULT_MODEL.values())
     with pytest.raises(ValueError, match="model i2p-classifier answers i2p, not t2i"):
         build_model(NetConfig("i2p-classifier", task="t2i"))
+
+
+def test_candidate_contrast_is_difference_to_the_others():
+    from spare3d.models.view_comparison import candidate_contrast
+
+    c = torch.tensor([[1.0, 0.0, 0.0, 2.0]])[..., None, None]
+    torch.testing.assert_close(candidate_contrast(c)[:, :, 0, 0], torch.tensor([[1 / 3, -1.0, -1.0, 5 / 3]]))
+    pair = torch.tensor([[3.0, 1.0]])[..., None, None]
+    torch.testing.assert_close(candidate_contrast(pair)[:, :, 0, 0], torch.tensor([[2.0, -2.0]]))
+
+
+@pytest.mark.parametrize("loss_name", ["bce", "rank"])
+@pytest.mark.parametrize("negatives", ["pair", "mixed"])
+def test_pretext_variants_score_the_right_negatives(loss_name, negatives):
+    """The loss equals its formula over the positives and the hard (and mixed) negatives, each computed
+    independently with the network's forward."""
+    torch.manual_seed(0)
+    net = _net("view-comparison", "t2i", contrast=True, pretext_loss=loss_name, negatives=negatives)
+    views, iso = torch.rand(3, 2, 3, 32, 32), torch.rand(3, 2, 32, 32)
+    with torch.no_grad():
+        loss, ok = net.pretext_step({"views": views, "iso": iso})
+        # scores of each set of views against the pair's isometrics: (B, 2 views, 2 isos)
+        pair = torch.stack([net(views[:, j], iso) for j in range(2)], dim=1)
+        other = torch.stack([net(views[:, j], iso.roll(1, dims=0)) for j in range(2)], dim=1)
+    pos = torch.stack([pair[:, 0, 0], pair[:, 1, 1]], 1).flatten()
+    hard = torch.stack([pair[:, 0, 1], pair[:, 1, 0]], 1).flatten()
+    negs = [hard[:, None]] + ([other.flatten(0, 1)] if negatives == "mixed" else [])
+    negs = torch.cat(negs, 1)
+    if loss_name == "rank":
+        expected = torch.nn.functional.cross_entropy(
+            torch.cat([pos[:, None], negs], 1), torch.zeros(6, dtype=torch.long)
+        )
+    else:
+        logits = torch.cat([pos.repeat(negs.shape[1]), negs.T.flatten()])
+        target = torch.cat([torch.ones(6 * negs.shape[1]), torch.zeros(6 * negs.shape[1])])
+        expected = torch.nn.functional.binary_cross_entropy_with_logits(logits, target)
+    torch.testing.assert_close(loss, expected, rtol=1e-4, atol=1e-5)
+    assert torch.equal(ok, pos > hard)
+
+
+def test_contrast_makes_scores_depend_on_the_other_candidates():
+    net = _net("view-comparison", "t2i", contrast=True)
+    plain = _net("view-comparison", "t2i")
+    batch = _batch()
+    changed = {**batch, "candidates": torch.cat([batch["candidates"][:, :1], torch.rand(3, 3, 32, 32)], 1)}
+    with torch.no_grad():
+        assert not torch.allclose(net.score("t2i", batch)[:, 0], net.score("t2i", changed)[:, 0])
+        torch.testing.assert_close(plain.score("t2i", batch)[:, 0], plain.score("t2i", changed)[:, 0])
+
+
+def test_unknown_pretext_options_are_rejected():
+    with pytest.raises(ValueError, match="pretext loss"):
+        _net("view-comparison", "t2i", pretext_loss="hinge")
