@@ -20,7 +20,9 @@ routes as `render views`: 'auto' (default) is the mesh route with polygonal HLR 
 'exact' runs exact hidden-line removal under the time limit and falls back to polygonal HLR past it.
 Questions failing a filter (`render.filters`) are not written; their reason goes to the manifest. The
 cross-question filter (three views near-identical to an earlier question's) runs once every model has a
-record, and removes the later question.
+record, and removes the later question. Each t2i question's record holds its difficulty (how much each
+distractor's drawing differs from the answer's, `render.difficulty`), each pairs item's the visible change
+between its two objects; `--min-visible-change` (default 0, as SPARE3D) redraws distractors below it.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ import platform
 import shutil
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 
 import cv2
@@ -81,6 +83,7 @@ class DatasetConfig:
     split: tuple[float, float, float] = (0.8, 0.1, 0.1)
     method: str = "auto"
     extra_poses: bool = False
+    min_visible_change: int = 0
 
     def __post_init__(self) -> None:
         if self.task not in TASKS:
@@ -175,6 +178,8 @@ def _make_question(job: Job, method: str) -> tuple[Question, int | None, str]:
         model, n_primitives = Solid(load_shape(spec.path)), spec.n_primitives
     draw = Drawer(method, config.size, config.line_width, config.hidden)
     extra = {"extra_poses": config.extra_poses} if config.task == "poses" else {}
+    if config.task in ("t2i", "pairs"):
+        extra = {"min_visible_change": config.min_visible_change}
     question = RECIPES[config.task](spec.qid, model, rng, job.label, draw, config.margin, **extra)
     used = "mesh" if method == "auto" else method
     if draw.fallbacks:
@@ -232,6 +237,7 @@ def build_model(job: Job) -> dict:
         "label": job.label,
         "n_primitives": n_primitives,
         "method": method,
+        **question.info,
     }
     found = problems(question)
     if found:
@@ -264,8 +270,10 @@ def prepare_output(out: Path, config: DatasetConfig) -> None:
     if out.exists() and not out.is_dir():
         raise DatasetError(f"{out}: exists and is not a folder")
     if config_path.is_file():
-        old = json.loads(config_path.read_text())
         new = config.to_json()
+        # a parameter added after the build was made reads as its default (the build's behaviour)
+        added = {f.name: f.default for f in fields(DatasetConfig) if f.default is not MISSING}
+        old = json.loads(json.dumps(added)) | json.loads(config_path.read_text())
         if old != new:
             changed = ", ".join(k for k in new if old.get(k) != new[k])
             raise DatasetError(
@@ -435,6 +443,7 @@ def finalize(
             "index": i,
             "n_primitives": r["n_primitives"],
             "label": r["label"],
+            **{k: r[k] for k in ("difficulty", "visible_change") if k in r},
         }
         for i, r in sorted(final.items())
         if r["status"] == "ok"

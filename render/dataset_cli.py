@@ -160,6 +160,14 @@ def _parsed(parse):
 @click.option("--method", default="auto", show_default=True, type=click.Choice(METHODS), help="Line route.")
 @click.option("--extra-poses", is_flag=True, help="poses task: also poses 9-20.")
 @click.option(
+    "--min-visible-change",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0),
+    help="t2i/pairs: redraw a distractor (the pair's other object) that changes fewer visible-line "
+    "pixels than this against the answer (0: SPARE3D, hidden-only distractors allowed; easier above 0).",
+)
+@click.option(
     "--max-models", type=click.IntRange(1), help="Stop after building this many models (rerun resumes)."
 )
 def dataset(
@@ -178,6 +186,7 @@ def dataset(
     time_limit: float,
     method: str,
     extra_poses: bool,
+    min_visible_change: int,
     max_models: int | None,
 ) -> None:
     """Build a SPARE3D-layout question set (t2i, i2p, p2i) or pretext set (pairs, poses) in OUT.
@@ -198,6 +207,7 @@ def dataset(
             split=split,
             method=method,
             extra_poses=extra_poses,
+            min_visible_change=min_visible_change,
         )
         report = build_dataset(config, out_dir, workers, shard, time_limit, max_models)
     except DatasetError as exc:

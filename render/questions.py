@@ -27,6 +27,7 @@ import numpy as np
 
 from render.cameras import camera
 from render.csg import recipe_primitive
+from render.difficulty import changed_pixels, question_difficulty, visible_pixels
 from render.drawing import DEFAULT_MARGIN, Frame, HiddenStyle, ViewLines, rasterize
 from render.filters import LineMask, near_identical
 from render.layout import I2P_POSES, N_CHOICES, image_names, pose_marker
@@ -80,13 +81,15 @@ class Drawer:
 @dataclass
 class Question:
     """Images to write (file name -> RGB), the label (None for pretext sets), empty marker files, and
-    named sets of items (tuples of drawings) that must not be near-identical, with the problem's name."""
+    named sets of items (tuples of drawings) that must not be near-identical, with the problem's name;
+    `info` goes into the question's record (t2i: difficulty, pairs: visible change, render.difficulty)."""
 
     images: dict[str, np.ndarray]
     label: int | None
     three_views: tuple[str, str, str]
     markers: tuple[str, ...] = ()
     distinct: list[tuple[str, dict[str, tuple[np.ndarray, ...]]]] = field(default_factory=list)
+    info: dict = field(default_factory=dict)
 
 
 def _frame(model: Solid, margin: float) -> Frame:
@@ -122,6 +125,10 @@ def _looks_same(a: _Drawn, b: _Drawn, draw: Drawer, frame: Frame) -> bool:
     return all(near_identical(a.mask(v, draw, frame), b.mask(v, draw, frame)) for v in THREE)
 
 
+def _visible_change(a: _Drawn, b: _Drawn) -> int:
+    return changed_pixels(visible_pixels(a.images["2"]), visible_pixels(b.images["2"]))
+
+
 def distinct_objects(
     model: Solid,
     rng: np.random.Generator,
@@ -130,13 +137,15 @@ def distinct_objects(
     frame: Frame,
     bounds: tuple[np.ndarray, np.ndarray],
     full: int | None = None,
+    min_visible_change: int = 0,
 ) -> list[dict[str, np.ndarray]]:
     """Drawings of `count` objects, each the model (with bounding box `bounds`) minus one recipe primitive.
 
     The first `full` objects (default all) come with f, r, t and pose 2; the others with pose 2 and
     whatever views telling them apart took. A subtraction that is not one valid solid, or whose
-    drawings look the same as an accepted object's (e.g. a cut on a side that no view shows), is drawn
-    again, up to RECIPE_TRIES draws in all.
+    drawings look the same as an accepted object's (e.g. a cut on a side that no view shows), or whose
+    pose-2 drawing changes fewer than `min_visible_change` visible-line pixels against the first
+    object's, is drawn again, up to RECIPE_TRIES draws in all.
     """
     full = count if full is None else full
     accepted: list[_Drawn] = []
@@ -147,6 +156,8 @@ def distinct_objects(
         candidate = _Drawn(obj)
         # views a question needs are drawn at once: one tessellation serves them all
         candidate.draw((*THREE, "2") if len(accepted) < full else ("2", "f"), draw, frame)
+        if accepted and min_visible_change and _visible_change(accepted[0], candidate) < min_visible_change:
+            continue
         if not any(_looks_same(candidate, other, draw, frame) for other in accepted):
             accepted.append(candidate)
             if len(accepted) == count:
@@ -165,17 +176,27 @@ def t2i(
     label: int,
     draw: Drawer,
     margin: float = DEFAULT_MARGIN,
+    min_visible_change: int = 0,
 ) -> Question:
     bounds = model.bounds()
     frame = Frame.around(*bounds, margin=margin)
-    correct, *distractors = distinct_objects(model, rng, N_CHOICES, draw, frame, bounds, full=1)
+    correct, *distractors = distinct_objects(
+        model, rng, N_CHOICES, draw, frame, bounds, full=1, min_visible_change=min_visible_change
+    )
     drawings = _placed(correct, distractors, label)
     names = image_names("t2i", qid)
     images = {n: correct[v] for n, v in zip(names[:3], THREE, strict=True)}
     images |= {f"{j}.png": d["2"] for j, d in enumerate(drawings)}
     # distinct_objects already refused candidates with the same three views as another
     candidates = {f"{j}.png": (d["2"],) for j, d in enumerate(drawings)}
-    return Question(images, label, names[:3], distinct=[("identical candidates", candidates)])
+    difficulty = question_difficulty([d["2"] for d in drawings], label)
+    return Question(
+        images,
+        label,
+        names[:3],
+        distinct=[("identical candidates", candidates)],
+        info={"difficulty": difficulty},
+    )
 
 
 def i2p(
@@ -220,9 +241,11 @@ def pairs(
     label: None,
     draw: Drawer,
     margin: float = DEFAULT_MARGIN,
+    min_visible_change: int = 0,
 ) -> Question:
     bounds = model.bounds()
-    left, right = distinct_objects(model, rng, 2, draw, Frame.around(*bounds, margin=margin), bounds)
+    frame = Frame.around(*bounds, margin=margin)
+    left, right = distinct_objects(model, rng, 2, draw, frame, bounds, min_visible_change=min_visible_change)
     images = {}
     for side, d in (("left", left), ("right", right)):
         images |= {f"{qid}_{v}{side}.png": d[v] for v in THREE} | {f"isometric_{side}.png": d["2"]}
@@ -237,6 +260,7 @@ def pairs(
                 {s: tuple(d[v] for v in THREE) for s, d in (("left", left), ("right", right))},
             ),
         ],
+        info={"visible_change": changed_pixels(visible_pixels(left["2"]), visible_pixels(right["2"]))},
     )
 
 

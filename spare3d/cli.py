@@ -140,6 +140,12 @@ _TASKS = ["view-consistency", "isometric-to-pose", "pose-to-isometric", "t2i", "
     help="View comparison: encode each candidate with its difference to the other candidates.",
 )
 @click.option(
+    "--edge-hull/--no-edge-hull",
+    default=False,
+    show_default=True,
+    help="View comparison: give each candidate the edge hull of the three views (spare3d.models.edge_hull).",
+)
+@click.option(
     "--pretext-loss",
     type=click.Choice(["bce", "rank"]),
     default="bce",
@@ -196,6 +202,7 @@ def train(**kw: object) -> None:
         shared=kw["shared"],
         small_input=kw["small_input"],
         contrast=kw["contrast"],
+        edge_hull=kw["edge_hull"],
         pretext_loss=kw["pretext_loss"],
         negatives=kw["negatives"],
     )
@@ -282,6 +289,9 @@ def evaluate_command(
     click.echo("confusion (rows: label, columns: prediction):")
     for i, row in enumerate(s["confusion"]):
         click.echo(f"  {i}: " + " ".join(f"{v:5d}" for v in row))
+    for name in sorted(k for k in s if k.startswith("by_")):
+        groups = ", ".join(f"{v} {g['accuracy']:.3f} (n={g['n']})" for v, g in s[name].items())
+        click.echo(f"accuracy by {name[3:]}: {groups}")
     click.echo(f"predictions: {path}")
 
 

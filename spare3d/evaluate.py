@@ -3,20 +3,26 @@ and per-question predictions as JSONL (the format the app reads), one line per q
 
     {"id": str, "task": "t2i"|"i2p"|"p2i", "split": str, "label": int, "pred": int,
      "scores": [float x4], "correct": bool}
+
+Accuracy is also broken down by question attributes: the number of CSG primitives (from the set's
+manifest.json, when there is one) and, for T2I, the difficulty class (`render.difficulty`: the record
+in the manifest, or computed from the candidate drawings for sets without one, e.g. released data).
 """
 
 from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import cv2
 import numpy as np
 import torch
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
+from render.difficulty import question_difficulty
 from spare3d.datasets import DrawingSet, to_device
 from spare3d.models import ReasoningNet
 from sslcore.checkpoint import atomic_write
@@ -49,6 +55,7 @@ class Evaluation:
     ids: list[str]
     labels: np.ndarray
     scores: np.ndarray
+    attributes: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def preds(self) -> np.ndarray:
@@ -67,7 +74,27 @@ class Evaluation:
             "ci_low": low,
             "ci_high": high,
             "confusion": confusion_matrix(self.labels, self.preds).tolist(),
+            **{f"by_{name}": self.breakdown(name) for name in sorted(self.attributes)},
         }
+
+    def breakdown(self, attribute: str) -> dict[str, dict]:
+        """{value: {n, correct, accuracy, ci_low, ci_high}} over the questions grouped by an attribute."""
+        values = self.attributes[attribute]
+        groups: dict[str, list[bool]] = {}
+        for qid, ok in zip(self.ids, self.preds == self.labels, strict=True):
+            if qid in values:
+                groups.setdefault(values[qid], []).append(bool(ok))
+        out = {}
+        for value, oks in sorted(groups.items()):
+            low, high = wilson_interval(sum(oks), len(oks))
+            out[value] = {
+                "n": len(oks),
+                "correct": sum(oks),
+                "accuracy": sum(oks) / len(oks),
+                "ci_low": low,
+                "ci_high": high,
+            }
+        return out
 
     def write_jsonl(self, path: Path) -> Path:
         """Per-question predictions, written atomically."""
@@ -86,6 +113,31 @@ class Evaluation:
             for qid, label, pred, scores in zip(self.ids, self.labels, self.preds, self.scores, strict=True)
         ]
         return atomic_write(path, lambda tmp: Path(tmp).write_text("\n".join(lines) + "\n"))
+
+
+def _read_rgb(path: Path) -> np.ndarray:
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB) if image is not None else np.full((8, 8, 3), 255, np.uint8)
+
+
+def question_attributes(dataset: DrawingSet, task: str) -> dict[str, dict[str, str]]:
+    """{"primitives": {id: count}, "difficulty": {id: class}} of the questions of a split (see above)."""
+    manifest_path = dataset.split_dir.parent / "manifest.json"
+    try:
+        records = json.loads(manifest_path.read_text())["questions"] if manifest_path.is_file() else {}
+    except (json.JSONDecodeError, KeyError, TypeError):
+        records = {}
+    attributes: dict[str, dict[str, str]] = {}
+    primitives = {q.id: str(records[q.id]["n_primitives"]) for q in dataset.questions if q.id in records}
+    if any(v != "None" for v in primitives.values()):
+        attributes["primitives"] = primitives
+    if task == "t2i":
+        attributes["difficulty"] = {
+            q.id: records.get(q.id, {}).get("difficulty", {}).get("class")
+            or question_difficulty([_read_rgb(f) for f in q.files[3:7]], q.label)["class"]
+            for q in dataset.questions
+        }
+    return attributes
 
 
 @torch.no_grad()
@@ -108,4 +160,11 @@ def evaluate(
         with autocast(device, precision):
             scores.append(net.score(task, batch).float().cpu())
         labels.append(batch["label"].cpu())
-    return Evaluation(task, split, dataset.ids, torch.cat(labels).numpy(), torch.cat(scores).numpy())
+    return Evaluation(
+        task,
+        split,
+        dataset.ids,
+        torch.cat(labels).numpy(),
+        torch.cat(scores).numpy(),
+        question_attributes(dataset, task),
+    )

@@ -1,7 +1,8 @@
 """`spare3d report`: gather the results.json of run directories into a markdown table and PNG plots.
 
-Plots: accuracy per task and route (bars with Wilson 95% intervals, chance at 25%) and accuracy vs
-training-set size per task and route.
+Plots: accuracy per task and route (bars with Wilson 95% intervals, chance at 25%), accuracy vs
+training-set size per task and route, and accuracy by question attribute (T2I difficulty class, CSG
+primitive count) for the records that have such a breakdown.
 """
 
 from __future__ import annotations
@@ -49,6 +50,51 @@ def markdown_table(records: list[dict]) -> str:
             f"{100 * r['accuracy']:.1f} | {100 * r['ci_low']:.1f}-{100 * r['ci_high']:.1f} | {r['n']} |"
         )
     return "\n".join(rows)
+
+
+BREAKDOWNS: tuple[str, ...] = ("difficulty", "primitives")
+
+
+def breakdown_table(records: list[dict], attribute: str) -> str:
+    """Markdown: one row per record with a breakdown, one column per attribute value (accuracy %, n)."""
+    rows = [r for r in records if r.get(f"by_{attribute}")]
+    if not rows:
+        return ""
+    values = sorted({v for r in rows for v in r[f"by_{attribute}"]}, key=lambda v: (len(v), v))
+    lines = [
+        f"| run | task | route | {' | '.join(f'{attribute} {v}' for v in values)} |",
+        "|---|---|---|" + "---|" * len(values),
+    ]
+    for r in sorted(rows, key=lambda r: (r["task"], r["route"], r["run"])):
+        cells = [
+            f"{100 * g['accuracy']:.1f} (n={g['n']})" if (g := r[f"by_{attribute}"].get(v)) else "-"
+            for v in values
+        ]
+        lines.append(f"| {r['run']} | {r['task'].upper()} | {r['route']} | {' | '.join(cells)} |")
+    return "\n".join(lines)
+
+
+def plot_breakdown(records: list[dict], attribute: str, path: Path) -> bool:
+    """Accuracy per attribute value, one line per record with that breakdown; False when none has it."""
+    rows = [r for r in records if r.get(f"by_{attribute}")]
+    if not rows:
+        return False
+    values = sorted({v for r in rows for v in r[f"by_{attribute}"]}, key=lambda v: (len(v), v))
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for r in sorted(rows, key=lambda r: (r["task"], r["route"], r["run"])):
+        groups = r[f"by_{attribute}"]
+        xs = [i for i, v in enumerate(values) if v in groups]
+        ax.plot(
+            xs,
+            [100 * groups[values[i]]["accuracy"] for i in xs],
+            marker="o",
+            label=f"{r['run']} {r['stage']}",
+        )
+    ax.axhline(25, color="gray", linestyle="--", linewidth=1)
+    ax.set_xticks(range(len(values)), values)
+    ax.set_xlabel(attribute)
+    _finish(fig, ax, path)
+    return True
 
 
 def _finish(fig: plt.Figure, ax: plt.Axes, path: Path) -> None:
@@ -107,6 +153,10 @@ def write_report(runs: list[Path], out: Path) -> str:
     plot_by_route(records, out / "accuracy_by_route.png")
     plot_by_size(records, out / "accuracy_vs_size.png")
     plots = "![by route](accuracy_by_route.png)\n\n![by size](accuracy_vs_size.png)\n"
+    for attribute in BREAKDOWNS:
+        if plot_breakdown(records, attribute, out / f"accuracy_by_{attribute}.png"):
+            plots += f"\n## Accuracy by {attribute}\n\n{breakdown_table(records, attribute)}\n\n"
+            plots += f"![by {attribute}](accuracy_by_{attribute}.png)\n"
     text = f"# SPARE3D results\n\n{table}\n\n{plots}"
     atomic_write(out / "report.md", lambda tmp: Path(tmp).write_text(text))
     return table

@@ -23,7 +23,9 @@ class NetConfig:
     contrast: each candidate drawing is encoded together with its difference to the mean of the other
     candidates of the same item (the other object of a pretext pair, the 3 others of a question);
     pretext_loss: "bce" (match / no-match per pair) or "rank" (softmax over each item's candidates);
-    negatives: "pair" (the other object of the pair) or "mixed" (also both objects of another model).
+    negatives: "pair" (the other object of the pair) or "mixed" (also both objects of another model);
+    edge_hull: each candidate also gets the edge hull of the three views from pose 2 (a fixed
+    geometric operator, spare3d.models.edge_hull) as an input channel aligned with it.
     """
 
     model: str
@@ -41,6 +43,7 @@ class NetConfig:
     contrast: bool = False
     pretext_loss: str = "bce"
     negatives: str = "pair"
+    edge_hull: bool = False
 
     def to_dict(self) -> dict:
         return asdict(self)

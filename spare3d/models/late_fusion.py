@@ -2,11 +2,13 @@
 
 Per-view encoders for F, R, T and the isometric drawing (one shared encoder or four separate ones), an
 MLP over the concatenated F+R+T features, an MLP over the isometric features, and a head over both.
-With `in_channels` 2 (view comparison with candidate contrast) the isometric drawings carry a second
-channel, their difference to the other candidates; the three views get zeros there.
+With `in_channels` > 1 (view comparison with candidate contrast or the edge hull) the isometric
+drawings carry extra channels; the three views get zeros there.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import torch
 from torch import nn
@@ -29,9 +31,9 @@ class LateFusion(nn.Module):
         self.iso_mlp = mlp(dim, config.hidden)
         self.head = nn.Sequential(mlp(2 * config.hidden, config.hidden), nn.Linear(config.hidden, out_dim))
 
-    def _encode(self, key: str, images: torch.Tensor, extra: torch.Tensor | None = None) -> torch.Tensor:
-        """(..., H, W) drawings (+ an optional second channel) -> (..., encoder features)."""
-        channels = [images] + ([extra] if extra is not None else [])
+    def _encode(self, key: str, images: torch.Tensor, extras: Sequence[torch.Tensor] = ()) -> torch.Tensor:
+        """(..., H, W) drawings (+ extra channels of the same shape) -> (..., encoder features)."""
+        channels = [images, *extras]
         channels += [torch.zeros_like(images)] * (self.in_channels - len(channels))
         stacked = torch.stack(channels, dim=-3)
         encoder = self.encoders[0 if len(self.encoders) == 1 else VIEW_KEYS.index(key)]
@@ -43,9 +45,9 @@ class LateFusion(nn.Module):
         feats = [self._encode(key, views[..., i, :, :]) for i, key in enumerate(VIEW_KEYS[:3])]
         return self.views_mlp(torch.cat(feats, dim=-1))
 
-    def encode_iso(self, iso: torch.Tensor, contrast: torch.Tensor | None = None) -> torch.Tensor:
-        """(..., H, W) isometric drawings (and their contrast channel) -> (..., hidden)."""
-        return self.iso_mlp(self._encode("iso", iso, contrast))
+    def encode_iso(self, iso: torch.Tensor, extras: Sequence[torch.Tensor] = ()) -> torch.Tensor:
+        """(..., H, W) isometric drawings (and extra channels) -> (..., hidden)."""
+        return self.iso_mlp(self._encode("iso", iso, extras))
 
     def fuse(self, views: torch.Tensor, iso: torch.Tensor) -> torch.Tensor:
         """Head over broadcast (..., hidden) view and isometric codes -> (..., out_dim)."""

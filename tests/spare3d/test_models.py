@@ -111,7 +111,9 @@ def test_pretext_variants_score_the_right_negatives(loss_name, negatives):
     """The loss equals its formula over the positives and the hard (and mixed) negatives, each computed
     independently with the network's forward."""
     torch.manual_seed(0)
-    net = _net("view-comparison", "t2i", contrast=True, pretext_loss=loss_name, negatives=negatives)
+    net = _net(
+        "view-comparison", "t2i", contrast=True, edge_hull=True, pretext_loss=loss_name, negatives=negatives
+    )
     views, iso = torch.rand(3, 2, 3, 32, 32), torch.rand(3, 2, 32, 32)
     with torch.no_grad():
         loss, ok = net.pretext_step({"views": views, "iso": iso})
