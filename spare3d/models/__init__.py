@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from spare3d.models.base import NetConfig, ReasoningNet
 from spare3d.models.early_fusion import EarlyFusionNet
+from spare3d.models.hull_matcher import HullMatcherNet
 from spare3d.models.i2p_classifier import I2PClassifier
 from spare3d.models.metric import MetricNet
 from spare3d.models.pose import PoseNet
@@ -11,6 +12,7 @@ from spare3d.models.view_comparison import ViewComparisonNet
 
 MODELS: dict[str, type[ReasoningNet]] = {
     "view-comparison": ViewComparisonNet,
+    "hull-matcher": HullMatcherNet,
     "pose": PoseNet,
     "early-fusion": EarlyFusionNet,
     "metric": MetricNet,

@@ -6,6 +6,7 @@ from spare3d.models.encoders import VGGEncoder, vgg_blocks
 
 CASES = [
     ("view-comparison", "t2i"),
+    ("hull-matcher", "t2i"),
     ("pose", "i2p"),
     ("pose", "p2i"),
     ("early-fusion", "t2i"),
@@ -149,3 +150,29 @@ def test_contrast_makes_scores_depend_on_the_other_candidates():
 def test_unknown_pretext_options_are_rejected():
     with pytest.raises(ValueError, match="pretext loss"):
         _net("view-comparison", "t2i", pretext_loss="hinge")
+
+
+def test_hull_matcher_prefers_the_candidate_its_views_support():
+    """With the matcher's last layer set to read the product of candidate ink and hull (a one-layer
+    cosine-like score), the candidate whose lines the three views support scores highest."""
+    from spare3d.models.edge_hull import EdgeHull
+
+    net = _net("hull-matcher", "t2i", pretext_loss="rank")
+    views = torch.zeros(1, 3, 32, 32)
+    views[0, :, 10:22, 15:17] = 1.0  # a vertical bar in F and R, and in T...
+    views[0, 2] = 0.0
+    views[0, 2, 15:17, 15:17] = 1.0  # ...seen end-on from the top: a vertical edge at the centre
+    hull = EdgeHull(32)(views)[0]
+    supported = (hull > 0.5).float()
+    elsewhere = supported.roll(8, dims=1)
+    candidates = torch.stack([elsewhere, supported, elsewhere.roll(6, 0), elsewhere.roll(-6, 0)])[None]
+    with torch.no_grad():
+        first, second, last = net.matcher[0], net.matcher[2], net.matcher[4]
+        for layer in (first, second, last):
+            layer.weight.zero_()
+            layer.bias.zero_()
+        first.weight[0, 0, 1, 1], first.weight[0, 2, 1, 1], first.bias[0] = 1.0, 1.0, -1.0  # ReLU(c + H - 1)
+        second.weight[0, 0, 1, 1] = 1.0
+        last.weight[0, 0] = 1.0
+        scores = net.score("t2i", {"views": views, "candidates": candidates})
+    assert int(scores.argmax()) == 1 and float(scores[0, 1]) > 0
