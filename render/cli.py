@@ -11,6 +11,7 @@ import click
 from render.cameras import DEFAULT_VIEWS, parse_views
 from render.drawing import DEFAULT_MARGIN, HIDDEN_STYLES
 from render.errors import ModelError
+from render.samples import BREP_FORMATS, write_samples
 from render.views import (
     DEFAULT_TIME_LIMIT,
     FAILURES_FILE,
@@ -138,6 +139,22 @@ def views(
         raise CommandError(str(exc)) from None
     paths = write_views(result, out_dir, model.stem, **drawing)
     click.echo(f"{model}: {len(paths)} files in {out_dir} ({result.method}, {result.seconds:.2f} s)")
+
+
+@main.command()
+@click.option("-o", "--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Output folder.")
+@click.option(
+    "--format", "formats", default=",".join(BREP_FORMATS), show_default=True, help="B-rep formats."
+)
+def samples(out_dir: Path, formats: str) -> None:
+    """Write the built-in sample parts: B-rep ones as OUT/<name>.step, .brep, .igs; the mesh one as .stl."""
+    try:
+        paths = write_samples(out_dir, [f.strip().lower() for f in formats.split(",") if f.strip()])
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--format") from None
+    except OSError as exc:
+        raise CommandError(f"{out_dir}: cannot write samples ({exc})") from None
+    click.echo(f"{len(paths)} files in {out_dir}: {', '.join(p.name for p in paths)}")
 
 
 # Data-making commands (csg, dataset, pack, check) live in their own module; imported last because

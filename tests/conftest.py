@@ -1,4 +1,5 @@
-"""Shared fixtures: small B-rep solids built in code, and the real CAD parts in ../shared/realcad."""
+"""Shared fixtures: small B-rep solids built in code, the built-in sample parts (`render samples`), and the
+optional real CAD parts in ../shared/realcad (tests on them skip where it is absent)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,16 @@ def realcad() -> Path:
     if not REALCAD.is_dir():
         pytest.skip(f"real CAD parts not found at {REALCAD}")
     return REALCAD
+
+
+@pytest.fixture(scope="session")
+def samples_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder holding every built-in sample part in every format `render samples` writes."""
+    from render.samples import write_samples
+
+    out = tmp_path_factory.mktemp("samples")
+    write_samples(out)
+    return out
 
 
 @pytest.fixture
