@@ -1,5 +1,9 @@
 """Shared fixtures: small B-rep solids built in code, the built-in sample parts (`render samples`), and the
-optional real CAD parts in ../shared/realcad (tests on them skip where it is absent)."""
+optional real CAD parts in ../shared/realcad.
+
+Tests on the real parts (marked `realcad`, or using the `realcad` fixture) are an extra set: where the
+folder is absent (a plain clone) they are deselected, not skipped; each has an equivalent on the samples
+that always runs."""
 
 from __future__ import annotations
 
@@ -11,10 +15,32 @@ import pytest
 REALCAD = Path(__file__).resolve().parents[1].parent / "shared" / "realcad"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "realcad: needs the optional real CAD parts in ../shared/realcad")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    found = "present" if REALCAD.is_dir() else "absent: the realcad tests are deselected"
+    return f"real CAD parts {REALCAD}: {found}"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if REALCAD.is_dir():
+        return
+
+    def needs_realcad(item: pytest.Item) -> bool:
+        marked = item.get_closest_marker("realcad") is not None
+        return marked or "realcad" in getattr(item, "fixturenames", ())
+
+    extra = [i for i in items if needs_realcad(i)]
+    if extra:
+        config.hook.pytest_deselected(items=extra)
+        items[:] = [i for i in items if not needs_realcad(i)]
+
+
 @pytest.fixture
 def realcad() -> Path:
-    if not REALCAD.is_dir():
-        pytest.skip(f"real CAD parts not found at {REALCAD}")
+    """The optional real CAD parts (tests using it are deselected where the folder is absent)."""
     return REALCAD
 
 

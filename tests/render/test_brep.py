@@ -13,6 +13,7 @@ from OCP.STEPControl import STEPControl_Reader
 from OCP.TopoDS import TopoDS_Compound, TopoDS_Shape
 
 from render.brep import (
+    OCCT_STEP_PROCESSOR,
     OCCT_WRITTEN_SKIPPED_FIXES,
     load_shape,
     model_frame,
@@ -22,6 +23,7 @@ from render.brep import (
 )
 from render.csg import Primitive, random_csg, replay, write_step
 from render.errors import ModelError
+from render.samples import BRACKET
 from render.timelimit import call_with_time_limit
 from render.views import render_shape
 
@@ -36,12 +38,24 @@ def test_bounds_are_tight_and_frame_is_margin_times_largest_edge(make_box) -> No
     np.testing.assert_allclose(frame.center, [2, 0, 7], atol=1e-6)
 
 
-def test_loose_bounds_contain_the_tight_ones(realcad: Path) -> None:
-    for path in [realcad / "trimesh" / "featuretype.STEP", realcad / "occt" / "screw.step"]:
+def _assert_loose_bounds_contain_the_tight_ones(paths: list[Path]) -> None:
+    for path in paths:
         shape = load_shape(path)
         (lo, hi), (loose_lo, loose_hi) = shape_bounds(shape), shape_bounds(shape, precise=False)
         assert np.all(loose_lo <= lo + 1e-9) and np.all(loose_hi >= hi - 1e-9)
         assert np.max(loose_hi - loose_lo) <= 1.5 * np.max(hi - lo)
+
+
+def test_loose_bounds_contain_the_tight_ones(samples_dir: Path) -> None:
+    _assert_loose_bounds_contain_the_tight_ones(
+        [samples_dir / f"{n}.step" for n in ("pulley", "shaft", "bracket")]
+    )
+
+
+def test_loose_bounds_contain_the_tight_ones_on_real_parts(realcad: Path) -> None:
+    _assert_loose_bounds_contain_the_tight_ones(
+        [realcad / "trimesh" / "featuretype.STEP", realcad / "occt" / "screw.step"]
+    )
 
 
 def test_brep_round_trip_with_uppercase_extension(make_box, tmp_path: Path) -> None:
@@ -62,6 +76,12 @@ def test_iges_round_trip(make_box, tmp_path: Path) -> None:
     lo, hi = shape_bounds(load_shape(path))
     np.testing.assert_allclose(lo, [1, 2, 3], atol=1e-5)
     np.testing.assert_allclose(hi, [5, 7, 9], atol=1e-5)
+
+
+def test_reads_step_to_the_part_s_dimensions(samples_dir: Path) -> None:
+    s = BRACKET
+    lo, hi = shape_bounds(load_shape(samples_dir / "bracket.step"))
+    np.testing.assert_allclose(np.hstack([lo, hi]), [0, 0, 0, s.length, s.depth, s.height], atol=1e-6)
 
 
 def test_reads_step(realcad: Path) -> None:
@@ -118,7 +138,17 @@ def test_exact_hlr_finishes_on_a_light_healed_solid_that_needs_wire_orientation_
     assert lines["r"].visible
 
 
-def test_only_files_written_by_occt_skip_fixes(realcad: Path) -> None:
+def test_only_files_written_by_occt_skip_fixes(samples_dir: Path, tmp_path: Path) -> None:
+    path = samples_dir / "shaft.step"
+    text = path.read_text()
+    foreign = tmp_path / "shaft.step"  # the same file as another CAD system's export
+    foreign.write_text(text.replace(OCCT_STEP_PROCESSOR, "EUCLID STEP processor"))
+    assert _read_step(path, light=False)[1]
+    assert not _read_step(foreign, light=False)[1]
+    assert _volume(load_shape(foreign)) == pytest.approx(_volume(load_shape(path)), rel=1e-9)
+
+
+def test_only_files_written_by_occt_skip_fixes_on_real_parts(realcad: Path) -> None:
     assert _read_step(realcad / "build123d" / "M6-1x12-countersunk-screw.step", light=False)[1]
     assert not _read_step(realcad / "occt" / "screw.step", light=False)[1]  # written by EUCLID
 

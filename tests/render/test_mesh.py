@@ -132,36 +132,53 @@ def test_cylinder_outline_is_its_side_rectangle() -> None:
     assert not mask[rows.min() + 2 : rows.max() - 1, cols.min() + 2 : cols.max() - 1].any()
 
 
-@pytest.mark.skipif(
-    not (REALCAD / "trimesh" / "featuretype.STEP").exists(), reason="shared/realcad not present"
-)
-def test_featuretype_mesh_agrees_with_exact_hlr_of_the_step_model() -> None:
-    from render.brep import load_shape, model_frame
+def _assert_mesh_agrees_with_exact_hlr(shape, mesh: trimesh.Trimesh, min_iou: float) -> None:
+    from render.brep import model_frame
     from render.hlr import exact_hlr_views
 
-    shape = load_shape(REALCAD / "trimesh" / "featuretype.STEP")
-    mesh = load_mesh(REALCAD / "trimesh" / "featuretype.STL")
-    mesh.apply_scale(25.4)  # the STL is in inches, the STEP in millimetres
     frame = model_frame(shape)
     cams = [camera(k) for k in ("f", "r", "t", "2")]
     exact, approx = exact_hlr_views(shape, cams), mesh_views(mesh, cams)
     for cam in cams:
         iou = line_iou(rasterize(exact[cam.key], cam, frame), rasterize(approx[cam.key], cam, frame))
-        assert iou >= 0.8, (cam.key, iou)
+        assert iou >= min_iou, (cam.key, iou)
 
 
-MESH_FILES = sorted(p for p in (REALCAD / "trimesh").glob("*") if p.suffix.lower() == ".stl")
+def test_nut_mesh_agrees_with_exact_hlr_of_its_brep(samples_dir: Path) -> None:
+    from render.samples import hex_nut
+
+    _assert_mesh_agrees_with_exact_hlr(hex_nut(), load_mesh(samples_dir / "hex_nut.stl"), 0.8)
 
 
-@pytest.mark.skipif(not MESH_FILES, reason="shared/realcad not present")
-@pytest.mark.parametrize("path", MESH_FILES, ids=lambda p: p.name)
-def test_every_realcad_mesh_renders_all_views_non_blank(path: Path) -> None:
+@pytest.mark.realcad
+def test_featuretype_mesh_agrees_with_exact_hlr_of_the_step_model() -> None:
+    from render.brep import load_shape
+
+    mesh = load_mesh(REALCAD / "trimesh" / "featuretype.STL")
+    mesh.apply_scale(25.4)  # the STL is in inches, the STEP in millimetres
+    _assert_mesh_agrees_with_exact_hlr(load_shape(REALCAD / "trimesh" / "featuretype.STEP"), mesh, 0.8)
+
+
+def _assert_mesh_draws_all_views(path: Path) -> None:
     mesh = load_mesh(path)
     frame = Frame.around(*mesh.bounds)
     cams = [camera(k) for k in DEFAULT_VIEWS]
     views = mesh_views(mesh, cams)
     for cam in cams:
         assert line_mask(rasterize(views[cam.key], cam, frame, 64)).sum() >= 4, cam.key
+
+
+def test_the_sample_mesh_renders_all_views_non_blank(samples_dir: Path) -> None:
+    _assert_mesh_draws_all_views(samples_dir / "hex_nut.stl")
+
+
+MESH_FILES = sorted(p for p in (REALCAD / "trimesh").glob("*") if p.suffix.lower() == ".stl")
+
+
+@pytest.mark.realcad
+@pytest.mark.parametrize("path", MESH_FILES, ids=lambda p: p.name)
+def test_every_realcad_mesh_renders_all_views_non_blank(path: Path) -> None:
+    _assert_mesh_draws_all_views(path)
 
 
 def test_stl_triangle_soup_gets_shared_edges(tmp_path: Path) -> None:

@@ -144,18 +144,24 @@ def test_sphere_outline_is_a_circle() -> None:
     assert length == pytest.approx(2 * np.pi * 2.0, rel=0.02)
 
 
-@pytest.mark.skipif(
-    not (REALCAD / "trimesh" / "featuretype.STEP").exists(), reason="shared/realcad not present"
-)
-def test_featuretype_step_matches_exact_hlr() -> None:
-    path = REALCAD / "trimesh" / "featuretype.STEP"
+def _assert_matches_exact_hlr(path: Path, min_iou: float) -> None:
     cams = [camera(k) for k in ("f", "r", "t", "2")]
     exact = exact_hlr_views(load_shape(path), cams)
     fast = brep_mesh_lines(load_shape(path), cams)
     frame = model_frame(load_shape(path))
     for cam in cams:
         iou = line_iou(rasterize(exact[cam.key], cam, frame), rasterize(fast[cam.key], cam, frame))
-        assert iou >= 0.9, (cam.key, iou)
+        assert iou >= min_iou, (cam.key, iou)
+
+
+@pytest.mark.parametrize("name", ["bracket", "shaft", "pulley", "angle_block"])
+def test_sample_step_matches_exact_hlr(samples_dir: Path, name: str) -> None:
+    _assert_matches_exact_hlr(samples_dir / f"{name}.step", 0.9)
+
+
+@pytest.mark.realcad
+def test_featuretype_step_matches_exact_hlr() -> None:
+    _assert_matches_exact_hlr(REALCAD / "trimesh" / "featuretype.STEP", 0.9)
 
 
 def test_cone_outline_runs_into_the_apex() -> None:
@@ -167,20 +173,31 @@ def test_cone_outline_runs_into_the_apex() -> None:
     assert length == pytest.approx(2.0 + 2 * np.sqrt(5.0), rel=0.01)
 
 
-BREP_FILES = sorted(
-    p for p in REALCAD.glob("*/*") if p.suffix.lower() in (".step", ".stp", ".brep", ".iges", ".igs")
-)
-
-
-@pytest.mark.skipif(not BREP_FILES, reason="shared/realcad not present")
-@pytest.mark.parametrize("path", BREP_FILES, ids=lambda p: p.name)
-def test_every_realcad_part_renders_all_views_non_blank(path: Path) -> None:
+def _assert_draws_all_views(path: Path) -> None:
     shape = load_shape(path)
     frame = model_frame(shape)
     cams = [camera(k) for k in DEFAULT_VIEWS]
     views = brep_mesh_lines(shape, cams)
     for cam in cams:
         assert line_mask(rasterize(views[cam.key], cam, frame, 64)).sum() >= 4, cam.key
+
+
+def test_every_sample_part_renders_all_views_non_blank(samples_dir: Path) -> None:
+    parts = sorted(p for p in samples_dir.iterdir() if p.suffix != ".stl")
+    assert len(parts) == 12
+    for path in parts:
+        _assert_draws_all_views(path)
+
+
+BREP_FILES = sorted(
+    p for p in REALCAD.glob("*/*") if p.suffix.lower() in (".step", ".stp", ".brep", ".iges", ".igs")
+)
+
+
+@pytest.mark.realcad
+@pytest.mark.parametrize("path", BREP_FILES, ids=lambda p: p.name)
+def test_every_realcad_part_renders_all_views_non_blank(path: Path) -> None:
+    _assert_draws_all_views(path)
 
 
 def inside_out(solid: TopoDS_Shape) -> TopoDS_Shape:

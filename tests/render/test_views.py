@@ -35,16 +35,37 @@ def _brep_parts(root: Path) -> list[Path]:
     )
 
 
-def test_every_real_brep_part_renders_all_views_non_blank(realcad: Path) -> None:
-    parts = _brep_parts(realcad)
-    assert len(parts) >= 15
+def _assert_all_views_drawn(parts: list[Path], method: str) -> None:
     for part in parts:
-        # Exact HLR; a short limit keeps the test fast: slow parts (bottle.brep) take the polygonal fallback.
-        result = render_file(part, DEFAULT_VIEWS, "exact", time_limit=1.0, hidden=False)
+        # A short limit keeps the test fast: slow parts (bottle.brep) take the polygonal fallback.
+        result = render_file(part, DEFAULT_VIEWS, method, time_limit=1.0, hidden=False)
         assert list(result.lines) == list(DEFAULT_VIEWS)
         for key, lines in result.lines.items():
             image = rasterize(lines, camera(key), result.frame, 64, line_width=1.0)
             assert (image.min(axis=2) < 128).sum() >= 20, f"{part.name} view {key} is blank"
+
+
+def test_every_sample_part_renders_all_views_non_blank(samples_dir: Path) -> None:
+    breps = _brep_parts(samples_dir)
+    assert len(breps) == 12
+    _assert_all_views_drawn(breps, "exact")
+    _assert_all_views_drawn(sorted(samples_dir.glob("*.stl")), "auto")
+
+
+def test_every_real_brep_part_renders_all_views_non_blank(realcad: Path) -> None:
+    parts = _brep_parts(realcad)
+    assert len(parts) >= 15
+    _assert_all_views_drawn(parts, "exact")
+
+
+def test_exact_hlr_over_its_time_limit_falls_back_to_polygonal_hlr(samples_dir: Path) -> None:
+    # Exact HLR of the pulley's 11 views takes about 0.3 s: a 0.05 s limit runs out.
+    start = time.perf_counter()
+    result = render_file(samples_dir / "pulley.step", DEFAULT_VIEWS, "exact", time_limit=0.05)
+    elapsed = time.perf_counter() - start
+    assert result.method == "poly (fallback after 0.05s)"
+    assert elapsed < 0.05 + 3.0  # limit + loading and the polygonal views
+    assert all(len(v.visible) > 0 for v in result.lines.values())
 
 
 def test_threaded_screw_finishes_under_its_time_limit_through_the_fallback(realcad: Path) -> None:
@@ -140,13 +161,16 @@ def test_line_routes_load_with_render_views_and_trimesh_only_for_mesh_files() ->
     assert out.split() == ["True", "False"]
 
 
-def test_meshes_take_the_mesh_route(realcad: Path) -> None:
-    result = render_file(realcad / "trimesh" / "featuretype.STL", ["f", "1"], "auto")
+def test_meshes_take_the_mesh_route(samples_dir: Path) -> None:
+    result = render_file(samples_dir / "hex_nut.stl", ["f", "1"], "auto")
     assert result.method == "mesh" and all(v.visible for v in result.lines.values())
 
 
-def test_mesh_route_frames_the_model_by_its_triangulation_within_the_chord_error(realcad: Path) -> None:
-    path = realcad / "trimesh" / "featuretype.STEP"
+@pytest.mark.parametrize("name", ["pulley.step", "shaft.step"])
+def test_mesh_route_frames_the_model_by_its_triangulation_within_the_chord_error(
+    samples_dir: Path, name: str
+) -> None:
+    path = samples_dir / name
     tight = model_frame(load_shape(path))
     frame = render_file(path, ["f"], "mesh").frame
     chord = MESH_RATIO * tight.side * 1.5  # the route sizes the chord error on the loose box
