@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole pipeline at small scale (a few minutes on 2 CPU cores):
-# generated CSG models + a real part -> 11-view drawings -> pairs and t2i question sets ->
+# generated CSG models + the built-in sample parts -> 11-view drawings -> pairs and t2i question sets ->
 # self-supervised view-comparison pretext -> direct evaluation + fine-tuning on T2I -> accuracy table.
 set -euo pipefail
 OUT=${1:-demo_out}
@@ -8,11 +8,10 @@ BIN=${BIN:-.venv/bin}
 N_MODELS=${N_MODELS:-300}
 SIZE=${SIZE:-64}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
-REALCAD=../shared/realcad
 
-echo "== 1/5 render csg: 4 procedural CSG solids as STEP"
+echo "== 1/5 render csg, render samples: 4 procedural CSG solids and the built-in machined parts as STEP (one STL)"
 "$BIN/render" csg -n 4 --seed 0 -o "$OUT/models"
-if [ -f "$REALCAD/occt/CrankArm.brep" ]; then cp "$REALCAD/occt/CrankArm.brep" "$OUT/models/"; fi
+"$BIN/render" samples -o "$OUT/models" --format step
 
 echo "== 2/5 render views: 11 views of each model (visible black, hidden dashed)"
 "$BIN/render" views "$OUT/models" -o "$OUT/views" --hidden dashed --format png,svg --workers 2
