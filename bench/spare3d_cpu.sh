@@ -1,23 +1,31 @@
 #!/usr/bin/env bash
-# Small-scale reproduction of the SPARE3D comparison (supervised baselines vs the 2022 self-supervised
-# route, plus SimCLR / CLSA initialisation for T2I) on CSG data made by `render dataset`.
+# SPARE3D comparison on this machine: for T2I, I2P and P2I, the SPARE3D supervised baseline against the
+# self-supervised routes (direct and fine-tuned), on CSG data made by `render dataset`, plus the
+# parameter-free edge-hull baseline for T2I, accuracy vs training-set size and by difficulty.
 # Every set is built from the same N generated models with the same seed and split fractions, so a
 # model is in the same split in every set (no pretext training on test models).
 #
-#   bench/spare3d_reproduce.sh OUT [N_MODELS] [SIZE] [EPOCHS]
+#   bench/spare3d_cpu.sh OUT [N_MODELS] [SIZE] [EPOCHS]
 #
-# EPOCHS is for question sets and the pairs pretext; the poses pretext has 8 items per model, so it
-# runs POSE_EPOCHS (default EPOCHS / 4) epochs. Results: OUT/report/report.md and OUT/report/*.png;
-# see docs/reproduction.md.
+# Defaults are SPARE3D-faithful questions (no difficulty filter, 3-5 primitives as the 2022
+# complexity study's easiest group). Results: OUT/report/report.md (tables by route, size, difficulty,
+# primitives) and PNG plots; OUT/edge_hull.txt. bench/spare3d_gpu.sh runs the same at paper scale.
+# Environment: WORKERS (data processes), WIDTH / HIDDEN (VGG-style encoders), T2I_WIDTH (hull matcher),
+# BATCH, SPLIT, SIZES (training-set fractions for the size curve, e.g. "4 2"), BIN.
 set -euo pipefail
 OUT=${1:?usage: $0 OUT [N_MODELS] [SIZE] [EPOCHS]}
-N=${2:-300}
+N=${2:-2500}
 SIZE=${3:-64}
-EPOCHS=${4:-15}
+EPOCHS=${4:-6}
 BIN=${BIN:-.venv/bin}
 WORKERS=${WORKERS:-2}
+WIDTH=${WIDTH:-32}
+HIDDEN=${HIDDEN:-256}
+T2I_WIDTH=${T2I_WIDTH:-16}
+BATCH=${BATCH:-16}
+SPLIT=${SPLIT:-0.7,0.1,0.2}
+SIZES=${SIZES:-4 2}
 POSE_EPOCHS=${POSE_EPOCHS:-$(((EPOCHS + 3) / 4))}
-SSL_EPOCHS=${SSL_EPOCHS:-8}
 # Small networks on a shared CPU: one intra-op thread per process avoids OpenMP threads waiting on
 # each other (several times faster here than two threads when other processes hold the cores).
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
@@ -25,48 +33,39 @@ DATA=$OUT/data
 RUNS=$OUT/runs
 
 for kind in pairs t2i poses i2p p2i; do
-  "$BIN/render" dataset --task "$kind" --csg "$N" --size "$SIZE" --seed 0 --split 0.6,0.1,0.3 \
-    --workers "$WORKERS" --method poly -o "$DATA/$kind"
+  "$BIN/render" dataset --task "$kind" --csg "$N" --primitives 3-5 --size "$SIZE" --seed 0 --split "$SPLIT" \
+    --workers "$WORKERS" -o "$DATA/$kind"
   "$BIN/render" pack "$DATA/$kind"
 done
 
-NET=(--data "$DATA" --image-size "$SIZE" --width 32 --hidden 256 --batch-size 8 --lr 1e-4
-  --epochs "$EPOCHS" --precision fp32)
-# later flags override earlier ones (click keeps the last value)
-train() { "$BIN/spare3d" train "${NET[@]}" "$@"; }
+COMMON=(--data "$DATA" --image-size "$SIZE" --batch-size "$BATCH" --epochs "$EPOCHS")
+VGG=(--width "$WIDTH" --hidden "$HIDDEN" --lr 1e-4)
+# T2I self-supervised: the hull matcher's pairs pretext (softmax over the pair and another model's
+# objects, mirror/shift augmentation), evaluated directly, then fine-tuned on the t2i questions.
+MATCHER=(--model hull-matcher --width "$T2I_WIDTH" --lr 1e-3 --pretext-loss rank --negatives mixed --augment
+  --finetune-epochs "$(((EPOCHS + 1) / 2))")
+train() { "$BIN/spare3d" train "${COMMON[@]}" "$@"; }
 
-train --task view-consistency --route supervised --out "$RUNS/t2i-supervised"
-train --task view-consistency --out "$RUNS/t2i-self-supervised"
-train --task isometric-to-pose --route supervised --out "$RUNS/i2p-supervised"
+"$BIN/python" bench/edge_hull_baseline.py --data "$DATA" --image-size "$SIZE" | tee "$OUT/edge_hull.txt"
+train --task view-consistency --route supervised "${VGG[@]}" --out "$RUNS/t2i-supervised"
+train --task view-consistency "${MATCHER[@]}" --out "$RUNS/t2i-self-supervised"
+train --task view-consistency --model view-comparison "${VGG[@]}" --out "$RUNS/t2i-self-supervised-2022"
+train --task isometric-to-pose --route supervised "${VGG[@]}" --out "$RUNS/i2p-supervised"
 POSE=(--epochs "$POSE_EPOCHS" --finetune-epochs "$EPOCHS")
-train --task isometric-to-pose "${POSE[@]}" --out "$RUNS/i2p-self-supervised"
-train --task pose-to-isometric --route supervised --out "$RUNS/p2i-supervised"
+train --task isometric-to-pose "${VGG[@]}" "${POSE[@]}" --out "$RUNS/i2p-self-supervised"
+train --task pose-to-isometric --route supervised "${VGG[@]}" --out "$RUNS/p2i-supervised"
 # P2I reuses the I2P run's pose pretext: evaluated directly, then fine-tuned on p2i.
 PRETEXT="$RUNS/i2p-self-supervised/pretext/best.pt"
-train --task pose-to-isometric --stage direct --init "$PRETEXT" --out "$RUNS/p2i-self-supervised"
-train --task pose-to-isometric --stage finetune --init "$PRETEXT" --out "$RUNS/p2i-self-supervised"
+train --task pose-to-isometric "${VGG[@]}" --stage direct --init "$PRETEXT" --out "$RUNS/p2i-self-supervised"
+train --task pose-to-isometric "${VGG[@]}" --stage finetune --init "$PRETEXT" --out "$RUNS/p2i-self-supervised"
 
-# Accuracy vs training-set size: the same runs on the first quarter and half of the training models.
-TRAIN=$(python3 -c "import json; print(len(json.load(open('$DATA/t2i/train/answer.json'))))")
-for part in 4 2; do
+# Accuracy vs training-set size: the T2I runs again on a fraction of the training models.
+TRAIN=$("$BIN/python" -c "import json; print(len(json.load(open('$DATA/t2i/train/answer.json'))))")
+for part in $SIZES; do
   n=$((TRAIN / part))
-  train --task view-consistency --route supervised --train-size "$n" --out "$RUNS/size-$n-t2i-supervised"
-  train --task view-consistency --train-size "$n" --out "$RUNS/size-$n-t2i-self-supervised"
-  train --task isometric-to-pose --route supervised --train-size "$n" --out "$RUNS/size-$n-i2p-supervised"
-  train --task isometric-to-pose "${POSE[@]}" --train-size "$n" --out "$RUNS/size-$n-i2p-self-supervised"
+  train --task view-consistency --route supervised "${VGG[@]}" --train-size "$n" --out "$RUNS/size-$n-t2i-supervised"
+  train --task view-consistency "${MATCHER[@]}" --train-size "$n" --out "$RUNS/size-$n-t2i-self-supervised"
 done
 
-# T2I from SimCLR / CLSA backbones pretrained on the training drawings of the pairs set (the same
-# training models), against the same network (late fusion, shared ResNet-18, standard stem) from scratch.
-SSL=(--data "$DATA/pairs/train" --backbone resnet18 --channels 1 --large-input --image-size "$SIZE"
-  --batch-size 64 --epochs "$SSL_EPOCHS")
-"$BIN/spare3d" pretrain --method simclr "${SSL[@]}" --out "$RUNS/simclr-pretrain"
-"$BIN/spare3d" pretrain --method clsa "${SSL[@]}" --queue-size 1024 --out "$RUNS/clsa-pretrain"
-RESNET=(--model view-comparison --backbone resnet18 --large-input)
-train --task view-consistency --route supervised "${RESNET[@]}" --out "$RUNS/t2i-resnet18-scratch"
-for method in simclr clsa; do
-  train --task view-consistency --route supervised "${RESNET[@]}" \
-    --init "$RUNS/$method-pretrain/backbone.safetensors" --out "$RUNS/t2i-resnet18-$method"
-done
-
-"$BIN/spare3d" report "$RUNS"/*-supervised "$RUNS"/*-self-supervised "$RUNS"/t2i-resnet18-* --out "$OUT/report"
+"$BIN/spare3d" report "$RUNS"/*supervised* --out "$OUT/report"
+cat "$OUT/edge_hull.txt"
