@@ -124,7 +124,7 @@ _TASKS = ["view-consistency", "isometric-to-pose", "pose-to-isometric", "t2i", "
 @click.option("--init", help="scratch | pretext (OUT/pretext/best.pt) | spare3d checkpoint | sslcore export.")
 @click.option("--model", help="view-comparison|pose|early-fusion|metric|i2p-classifier [default: by route].")
 @click.option("--backbone", default="vgg", show_default=True, help="vgg (VGG-style) or an sslcore backbone.")
-@click.option("--width", type=click.IntRange(8), default=64, show_default=True, help="VGG-style channels.")
+@click.option("--width", type=click.IntRange(8), help="Encoder channels [default: 64; hull-matcher 16].")
 @click.option("--hidden", type=click.IntRange(8), default=512, show_default=True, help="MLP width.")
 @click.option("--shared/--separate", default=True, show_default=True, help="One encoder for all views.")
 @click.option("--image-size", type=click.IntRange(16), default=64, show_default=True)
@@ -148,27 +148,25 @@ _TASKS = ["view-consistency", "isometric-to-pose", "pose-to-isometric", "t2i", "
 @click.option(
     "--pretext-loss",
     type=click.Choice(["bce", "rank"]),
-    default="bce",
-    show_default=True,
-    help="Pairs pretext: match / no-match BCE (2022) or softmax over each item's candidates.",
+    help="Pairs pretext: match / no-match BCE (2022) or softmax over each item's candidates "
+    "[default: bce; hull-matcher rank].",
 )
 @click.option(
     "--negatives",
     type=click.Choice(["pair", "mixed"]),
-    default="pair",
-    show_default=True,
-    help="Pairs pretext negatives: the other object of the pair (2022), or also another model's objects.",
+    help="Pairs pretext negatives: the other object of the pair (2022), or also another model's objects "
+    "[default: pair; hull-matcher mixed].",
 )
 @click.option(
     "--augment/--no-augment",
-    default=False,
-    show_default=True,
-    help="T2I and pairs training: mirror in x = -y and shift each object (spare3d.augment).",
+    default=None,
+    help="T2I and pairs training: mirror in x = -y and shift each object (spare3d.augment) "
+    "[default: off; hull-matcher on].",
 )
 @click.option("--max-shift", type=click.IntRange(0), default=3, show_default=True, help="Pixels (--augment).")
 @click.option("--epochs", type=click.IntRange(1), default=10, show_default=True)
 @click.option("--batch-size", type=click.IntRange(1), default=32, show_default=True, help="Per process.")
-@click.option("--lr", type=float, default=5e-5, show_default=True)
+@click.option("--lr", type=float, help="Adam learning rate [default: 5e-5 (the papers); hull-matcher 1e-3].")
 @click.option("--finetune-epochs", type=click.IntRange(1), help="[default: --epochs]")
 @click.option("--finetune-lr", type=float, help="[default: 0.4 x --lr, as 2e-5 after 5e-5 in the paper]")
 @click.option("--train-size", type=click.IntRange(1), help="Use only the first N training items.")
@@ -185,15 +183,17 @@ def train(**kw: object) -> None:
     import torch
 
     from spare3d.layout import LayoutError
-    from spare3d.models import DEFAULT_MODEL, NetConfig, build_model
+    from spare3d.models import DEFAULT_MODEL, NetConfig, build_model, training_defaults
     from spare3d.pipeline import TASK_NAMES, RunOptions, run
     from spare3d.train import TrainSettings
     from sslcore.errors import SSLCoreError
 
     task = TASK_NAMES[kw["task"]]
     torch.manual_seed(kw["seed"])
+    model = kw["model"] or DEFAULT_MODEL[(task, kw["route"])]
+    kw |= {k: v for k, v in training_defaults(model).items() if kw[k] is None}
     net = NetConfig(
-        model=kw["model"] or DEFAULT_MODEL[(task, kw["route"])],
+        model=model,
         task=task,
         backbone=kw["backbone"],
         width=kw["width"],

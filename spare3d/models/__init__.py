@@ -18,15 +18,37 @@ MODELS: dict[str, type[ReasoningNet]] = {
     "metric": MetricNet,
     "i2p-classifier": I2PClassifier,
 }
-# The network each route uses by default: the 2022 self-supervised one, or the SPARE3D baseline.
+# The network each route uses by default: the SPARE3D baselines for the supervised route; for the
+# self-supervised route the 2022 pose network, and for T2I the hull matcher, which learns on this
+# machine where the 2022 view-comparison network stays at chance (docs/reproduction.md).
 DEFAULT_MODEL: dict[tuple[str, str], str] = {
-    ("t2i", "self-supervised"): "view-comparison",
+    ("t2i", "self-supervised"): "hull-matcher",
     ("i2p", "self-supervised"): "pose",
     ("p2i", "self-supervised"): "pose",
     ("t2i", "supervised"): "early-fusion",
     ("i2p", "supervised"): "i2p-classifier",
     ("p2i", "supervised"): "early-fusion",
 }
+
+
+# Training settings that `spare3d train` uses unless given: the papers' (Adam 5e-5, BCE pairs pretext
+# with the pair's other object as negative, no augmentation), except where a network was measured to
+# need others.
+PAPER_SETTINGS: dict[str, object] = {
+    "width": 64,
+    "lr": 5e-5,
+    "pretext_loss": "bce",
+    "negatives": "pair",
+    "augment": False,
+}
+MODEL_SETTINGS: dict[str, dict[str, object]] = {
+    "hull-matcher": {"width": 16, "lr": 1e-3, "pretext_loss": "rank", "negatives": "mixed", "augment": True},
+}
+
+
+def training_defaults(model: str) -> dict[str, object]:
+    """The settings of `PAPER_SETTINGS` for `model`, with its own measured ones where it has them."""
+    return PAPER_SETTINGS | MODEL_SETTINGS.get(model, {})
 
 
 def build_model(config: NetConfig) -> ReasoningNet:
@@ -39,4 +61,4 @@ def build_model(config: NetConfig) -> ReasoningNet:
     return cls(config)
 
 
-__all__ = ["DEFAULT_MODEL", "MODELS", "NetConfig", "ReasoningNet", "build_model"]
+__all__ = ["DEFAULT_MODEL", "MODELS", "NetConfig", "ReasoningNet", "build_model", "training_defaults"]
