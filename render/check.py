@@ -20,7 +20,16 @@ from pathlib import Path
 import cv2
 
 from render.filters import is_blank
-from render.layout import ANSWER_FILE, LABELLED_TASKS, TASKS, image_names, parse_label, question_dirs
+from render.layout import (
+    ANSWER_FILE,
+    BUILD_DIR,
+    LABELLED_TASKS,
+    MANIFEST_FILE,
+    TASKS,
+    expected_images,
+    parse_label,
+    question_dirs,
+)
 
 SPLIT_NAMES: tuple[str, ...] = ("train", "valid", "val", "test")
 _POSE_MARKER = re.compile(r"^pose_(\d+)\.txt$")
@@ -47,9 +56,7 @@ def _check_question(
 ) -> tuple[list[str], tuple[int, int] | None]:
     problems = []
     names = {p.name for p in folder.iterdir()}
-    expected = set(image_names(task, folder.name))
-    if task == "poses" and "9.png" in names:
-        expected = set(image_names(task, folder.name, extra_poses=True))
+    expected = expected_images(task, folder.name, names)
     markers = {n for n in names if _POSE_MARKER.match(n)}
     if task == "p2i":
         poses = [int(_POSE_MARKER.match(n).group(1)) for n in markers]
@@ -129,4 +136,25 @@ def check_dataset(root: str | Path, task: str | None = None, size: int | None = 
     splits = [root / s for s in SPLIT_NAMES if (root / s).is_dir()]
     if not splits:
         return check_split(root, task, size)
-    return [p for s in splits for p in check_split(s, task, size)]
+    return build_problems(root) + [p for s in splits for p in check_split(s, task, size)]
+
+
+def build_problems(root: Path) -> list[str]:
+    """A `render dataset` build that has not finished: manifest.json missing beside .build/, unreadable,
+    or saying ``complete: false`` (interrupted, or only some shards built)."""
+    manifest = root / MANIFEST_FILE
+    if not manifest.is_file():
+        return (
+            [f"{root}: build not finished (no {MANIFEST_FILE}); rerun its command"]
+            if (root / BUILD_DIR).is_dir()
+            else []
+        )
+    try:
+        record = json.loads(manifest.read_text())
+        complete, counts = record.get("complete"), record.get("counts", {})
+    except (ValueError, AttributeError) as exc:
+        return [f"{manifest}: unreadable ({exc})"]
+    if complete is False:
+        done = f"{counts.get('recorded', '?')} of {counts.get('models', '?')} models"
+        return [f"{manifest}: build incomplete ({done} recorded); rerun its command to finish it"]
+    return []

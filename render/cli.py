@@ -22,12 +22,23 @@ from render.views import (
     write_views,
 )
 
+PARTIAL_FAILURE = 3  # exit status of a batch that wrote what it could and recorded some failures
+
 
 class CommandError(click.ClickException):
     """A failure shown as the single line `error: <file>: <problem>` (exit code 1), never a traceback."""
 
     def show(self, file: IO[str] | None = None) -> None:
         click.echo(f"error: {self.format_message()}", err=True)
+
+
+def output_folder(path: Path) -> Path:
+    """Create the output folder `path` (and its parents); CommandError naming it when that fails."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CommandError(f"{path}: cannot create output folder ({exc.strerror})") from None
+    return path
 
 
 def _views(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str, ...]:
@@ -121,9 +132,13 @@ def views(
     """
     drawing = dict(size=size, line_width=line_width, hidden=hidden, formats=formats)
     if model.is_dir():
-        report = render_folder(
-            model, out_dir, views, method, None, margin, time_limit=time_limit, workers=workers, **drawing
-        )
+        output_folder(out_dir)
+        try:
+            report = render_folder(
+                model, out_dir, views, method, None, margin, time_limit=time_limit, workers=workers, **drawing
+            )
+        except OSError as exc:
+            raise CommandError(f"{exc.filename or out_dir}: cannot write ({exc.strerror})") from None
         fallbacks = sum("fallback" in m for m in report.methods.values())
         click.echo(
             f"rendered {len(report.rendered)} models ({fallbacks} through the polygonal fallback), "
@@ -132,20 +147,23 @@ def views(
         )
         if not report.rendered and not report.skipped:
             raise CommandError(f"{model}: no model could be rendered")
+        if report.failures:
+            raise SystemExit(PARTIAL_FAILURE)
         return
     try:
         result = render_file(model, views, method, None, margin, time_limit, hidden != "off")
     except ModelError as exc:
         raise CommandError(str(exc)) from None
-    paths = write_views(result, out_dir, model.stem, **drawing)
+    try:
+        paths = write_views(result, output_folder(out_dir), model.stem, **drawing)
+    except OSError as exc:
+        raise CommandError(f"{exc.filename or out_dir}: cannot write ({exc.strerror})") from None
     click.echo(f"{model}: {len(paths)} files in {out_dir} ({result.method}, {result.seconds:.2f} s)")
 
 
 @main.command()
 @click.option("-o", "--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Output folder.")
-@click.option(
-    "--format", "formats", default=",".join(BREP_FORMATS), show_default=True, help="B-rep formats."
-)
+@click.option("--format", "formats", default=",".join(BREP_FORMATS), show_default=True, help="B-rep formats.")
 def samples(out_dir: Path, formats: str) -> None:
     """Write the built-in sample parts: B-rep ones as OUT/<name>.step, .brep, .igs; the mesh one as .stl."""
     try:

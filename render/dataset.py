@@ -28,9 +28,12 @@ between its two objects; `--min-visible-change` (default 0, as SPARE3D) redraws 
 from __future__ import annotations
 
 import base64
+import contextlib
+import errno
 import importlib
 import importlib.metadata
 import json
+import math
 import os
 import platform
 import shutil
@@ -46,18 +49,16 @@ from tqdm import tqdm
 from render.brep import load_shape
 from render.csg import CsgError, csg_model
 from render.drawing import DEFAULT_MARGIN
-from render.errors import ModelError
+from render.errors import ModelError, StateFileError
 from render.filters import duplicates, is_blank, near_identical_pairs, signature
 from render.jobs import Outcome, interrupt_flag, run_jobs
-from render.layout import ANSWER_FILE, LABELLED_TASKS, N_CHOICES, SPLITS, TASKS
+from render.layout import ANSWER_FILE, BUILD_DIR, LABELLED_TASKS, MANIFEST_FILE, N_CHOICES, SPLITS, TASKS
 from render.mesh import is_mesh_file, load_mesh
 from render.questions import RECIPES, Drawer, Question, RecipeError
 from render.solid import NotSubtractableError, Solid
 from render.timelimit import call_with_time_limit
-from render.views import METHODS, find_models, output_stems, write_atomic
+from render.views import METHODS, find_models, output_stems, read_json, write_atomic
 
-BUILD_DIR = ".build"
-MANIFEST_FILE = "manifest.json"
 CSG_INDEX = "csg.json"  # written by `render csg`: {"models": {file name: primitive count}}
 DEFAULT_TIME_LIMIT = 60.0
 FORMAT = "linedraw3d-dataset/1"
@@ -141,11 +142,20 @@ def model_specs(config: DatasetConfig) -> list[ModelSpec]:
     if not stems:
         raise DatasetError(f"{folder}: holds no model files")
     index = folder / CSG_INDEX
-    counts = json.loads(index.read_text()).get("models", {}) if index.is_file() else {}
+    counts = _csg_counts(index) if index.is_file() else {}
     return [
         ModelSpec(i, stem.replace(os.sep, "__"), str(p), counts.get(str(p.relative_to(folder))))
         for i, (p, stem) in enumerate(stems.items())
     ]
+
+
+def _csg_counts(index: Path) -> dict[str, int]:
+    """Primitive counts per model file from a model folder's csg.json (StateFileError if corrupt)."""
+    recovery = "delete it (it only adds primitive counts to the manifest) and rerun"
+    counts = read_json(index, recovery)
+    if not isinstance(counts, dict) or not isinstance(counts.get("models", {}), dict):
+        raise StateFileError(f"{index}: not a csg.json index; {recovery}")
+    return counts.get("models", {})
 
 
 def assign(n: int, config: DatasetConfig) -> tuple[list[str], list[int | None]]:
@@ -273,7 +283,12 @@ def prepare_output(out: Path, config: DatasetConfig) -> None:
         new = config.to_json()
         # a parameter added after the build was made reads as its default (the build's behaviour)
         added = {f.name: f.default for f in fields(DatasetConfig) if f.default is not MISSING}
-        old = json.loads(json.dumps(added)) | json.loads(config_path.read_text())
+        held = read_json(
+            config_path, "delete it and rerun with the build's original flags to resume, or use a new folder"
+        )
+        if not isinstance(held, dict):
+            raise StateFileError(f"{config_path}: not a build config; delete it and rerun to resume")
+        old = json.loads(json.dumps(added)) | held
         if old != new:
             changed = ", ".join(k for k in new if old.get(k) != new[k])
             raise DatasetError(
@@ -307,7 +322,7 @@ def parse_split(spec: str) -> tuple[float, float, float]:
         parts = tuple(float(v) for v in spec.split(","))
     except ValueError:
         raise ValueError(f"{spec!r} is not three comma-separated fractions") from None
-    if len(parts) != 3 or min(parts) < 0 or abs(sum(parts) - 1) > 1e-6:
+    if len(parts) != 3 or not all(map(math.isfinite, parts)) or min(parts) < 0 or abs(sum(parts) - 1) > 1e-6:
         raise ValueError(f"{spec!r} is not three fractions >= 0 summing to 1")
     return parts  # type: ignore[return-value]
 
@@ -353,6 +368,7 @@ def build_dataset(
     out = Path(out)
     specs = model_specs(config)
     prepare_output(out, config)
+    _load_records(out, len(specs))  # a corrupt record stops the build before any work, naming the file
     splits, labels = assign(len(specs), config)
     mine = [s for s in specs if s.index % shard[1] == shard[0]]
     todo = [s for s in mine if not _record_path(out, s.index).is_file()]
@@ -366,8 +382,13 @@ def build_dataset(
         importlib.import_module("render.tessellate")
     bar = tqdm(total=len(jobs), unit="question", desc=f"{config.task}", disable=not progress, smoothing=0.05)
     try:
-        with interrupt_flag() as interrupted:
-            for job, outcome in run_jobs(build_model, jobs, workers, limit, interrupted):
+        with (
+            interrupt_flag() as interrupted,
+            contextlib.closing(run_jobs(build_model, jobs, workers, limit, interrupted)) as outcomes,
+        ):
+            for job, outcome in outcomes:
+                if outcome.status == "error" and _is_disk_full(outcome.value):
+                    raise outcome.value  # not the model's fault: stop; a rerun builds it
                 record = _record(job, outcome, limit)
                 write_atomic(_record_path(out, job.spec.index), (json.dumps(record) + "\n").encode())
                 report.built += record["status"] == "ok"
@@ -383,12 +404,26 @@ def build_dataset(
     return report
 
 
+def _is_disk_full(exc: BaseException) -> bool:
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
+
+
+RECORD_KEYS = frozenset({"id", "source", "split", "label", "n_primitives", "status"})
+
+
 def _load_records(out: Path, n: int) -> dict[int, dict]:
+    """The build records of models 0..n-1 that exist; StateFileError naming a corrupt one."""
     records = {}
     for i in range(n):
         path = _record_path(out, i)
         if path.is_file():
-            records[i] = json.loads(path.read_text())
+            recovery = "delete it and rerun the same command to rebuild that model"
+            record = read_json(path, recovery)
+            if not isinstance(record, dict) or not RECORD_KEYS <= record.keys():
+                raise StateFileError(f"{path}: not a build record; {recovery}")
+            if record["status"] == "ok" and not isinstance(record.get("signature"), str):
+                raise StateFileError(f"{path}: a built model's record without its signature; {recovery}")
+            records[i] = record
     return records
 
 

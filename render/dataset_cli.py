@@ -10,7 +10,7 @@ import numpy as np
 from tqdm import tqdm
 
 from render.check import check_dataset
-from render.cli import CommandError
+from render.cli import PARTIAL_FAILURE, CommandError, output_folder
 from render.csg import CsgError, csg_model, parse_primitive_range, write_brep, write_step
 from render.dataset import (
     CSG_INDEX,
@@ -24,9 +24,10 @@ from render.dataset import (
     parse_split,
 )
 from render.drawing import HIDDEN_STYLES
+from render.errors import StateFileError
 from render.layout import TASKS
 from render.pack import PACKED_DIR, PackError, pack_dataset
-from render.views import write_atomic
+from render.views import read_json, write_atomic
 
 
 def _primitives(ctx: click.Context, param: click.Parameter, value: str) -> tuple[int, int]:
@@ -62,12 +63,9 @@ def csg(count: int, out_dir: Path, seed: int, primitives: tuple[int, int], file_
 
     Existing files are kept (a rerun resumes); OUT/csg.json lists each model's primitive count.
     """
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise CommandError(f"{out_dir}: cannot create output folder ({exc.strerror})") from None
+    output_folder(out_dir)
     index_path = out_dir / CSG_INDEX
-    index = json.loads(index_path.read_text()) if index_path.is_file() else None
+    index = _csg_index(index_path) if index_path.is_file() else None
     if index is not None:
         held = (index["seed"], tuple(index["primitives"]), index.get("format", "step"))
         if held != (seed, primitives, file_format):
@@ -106,7 +104,19 @@ def csg(count: int, out_dir: Path, seed: int, primitives: tuple[int, int], file_
         click.echo(f"failed: {line}", err=True)
     click.echo(f"{len(counts)} models in {out_dir}, {len(failures)} failed")
     if failures:
-        raise SystemExit(1)
+        raise SystemExit(PARTIAL_FAILURE)
+
+
+def _csg_index(path: Path) -> dict:
+    """The csg.json of a model folder; CommandError naming it when it is corrupt."""
+    recovery = "delete it and rerun the same command to rebuild it"
+    try:
+        index = read_json(path, recovery)
+        if not isinstance(index, dict) or not {"seed", "primitives", "models"} <= index.keys():
+            raise StateFileError(f"{path}: not a csg.json index (seed, primitives, models); {recovery}")
+    except StateFileError as exc:
+        raise CommandError(str(exc)) from None
+    return index
 
 
 def _parsed(parse):
@@ -210,8 +220,12 @@ def dataset(
             min_visible_change=min_visible_change,
         )
         report = build_dataset(config, out_dir, workers, shard, time_limit, max_models)
-    except DatasetError as exc:
+    except (DatasetError, StateFileError) as exc:
         raise CommandError(str(exc)) from None
+    except OSError as exc:
+        raise CommandError(
+            f"{exc.filename or out_dir}: cannot write ({exc.strerror}); rerun the same command to resume"
+        ) from None
     except KeyboardInterrupt:
         click.echo(f"interrupted; rerun the same command to resume ({out_dir})", err=True)
         raise SystemExit(130) from None

@@ -16,3 +16,8 @@ class ModelError(Exception):
     def __reduce__(self) -> tuple:
         # Rebuild from (path, problem), so the error crosses process boundaries (worker pools, time limits).
         return (type(self), (self.path, self.problem))
+
+
+class StateFileError(Exception):
+    """A state file (csg.json, .build/config.json, a build record) that cannot be read; str() is one line
+    naming the file, the problem and how to recover."""

@@ -17,9 +17,12 @@ folders, never inside them: readers treat every entry of a split folder but answ
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from pathlib import Path
 
 TASKS: tuple[str, ...] = ("t2i", "i2p", "p2i", "pairs", "poses")
+MANIFEST_FILE = "manifest.json"  # a `render dataset` build's record of what it holds
+BUILD_DIR = ".build"  # its resume state (render.dataset)
 LABELLED_TASKS: tuple[str, ...] = ("t2i", "i2p", "p2i")
 SPLITS: tuple[str, ...] = ("train", "valid", "test")
 ANSWER_FILE = "answer.json"
@@ -42,6 +45,12 @@ def image_names(task: str, qid: str, extra_poses: bool = False) -> tuple[str, ..
     if task == "poses":
         return three + tuple(f"{k}.png" for k in range(1, 21 if extra_poses else 9))
     raise ValueError(f"unknown task {task!r}; expected one of {', '.join(TASKS)}")
+
+
+def expected_images(task: str, qid: str, names: Collection[str]) -> set[str]:
+    """The image files a question folder whose files are `names` must hold (poses: 9-20 too when it
+    holds 9.png)."""
+    return set(image_names(task, qid, extra_poses=task == "poses" and "9.png" in names))
 
 
 def pose_marker(k: int | str) -> str:

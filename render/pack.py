@@ -27,7 +27,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from render.layout import ANSWER_FILE, SPLITS, parse_label, question_dirs, read_answers
+from render.check import detect_task
+from render.layout import ANSWER_FILE, SPLITS, expected_images, parse_label, question_dirs, read_answers
 from render.views import write_atomic
 
 PACKED_DIR = "packed"
@@ -52,10 +53,17 @@ def pack_split(split_dir: Path, out_dir: Path) -> int:
     answers = read_answers(split_dir) if (split_dir / ANSWER_FILE).is_file() else {}
     questions = []
     files: list[Path] = []
+    task = None
     for folder in question_dirs(split_dir):
         if not folder.is_dir():
             raise PackError(f"{folder}: not a question folder")
+        task = task or detect_task(folder)
+        if task is None:
+            raise PackError(f"{folder}: cannot tell the task from its files")
         names = sorted(p.name for p in folder.glob("*.png"))
+        missing = expected_images(task, folder.name, names) - set(names)
+        if missing:
+            raise PackError(f"{folder}: missing {', '.join(sorted(missing))} (a {task} question)")
         rows = {name: len(files) + j for j, name in enumerate(names)}
         files += [folder / n for n in names]
         label = parse_label(answers[folder.name]) if folder.name in answers else None
@@ -67,6 +75,7 @@ def pack_split(split_dir: Path, out_dir: Path) -> int:
     tmp = out_dir / f".{IMAGES_FILE}.{os.getpid()}.tmp.npy"
     array = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.uint8, shape=(len(files), *first.shape))
     try:
+        _reserve(tmp)
         for row, path in enumerate(files):
             image = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
             if image is None:
@@ -89,6 +98,13 @@ def pack_split(split_dir: Path, out_dir: Path) -> int:
     }
     write_atomic(out_dir / INDEX_FILE, (json.dumps(index) + "\n").encode())
     return len(files)
+
+
+def _reserve(path: Path) -> None:
+    """Allocate the disk blocks of a (sparse) file now: a full disk then fails here with ENOSPC instead
+    of killing the process with SIGBUS when a memory-mapped page is first written."""
+    with open(path, "r+b") as f:
+        os.posix_fallocate(f.fileno(), 0, os.fstat(f.fileno()).st_size)
 
 
 def pack_dataset(root: str | Path) -> dict[str, int]:

@@ -33,7 +33,7 @@ from tqdm import tqdm
 from render.brep import BREP_FILE_SUFFIXES, is_brep_file, load_shape, model_frame
 from render.cameras import DEFAULT_VIEWS, camera
 from render.drawing import DEFAULT_MARGIN, Frame, HiddenStyle, ViewLines, rasterize, to_svg
-from render.errors import ModelError
+from render.errors import ModelError, StateFileError
 from render.hlr import DEFLECTION_RATIO, MESH_RATIO, exact_hlr_views, poly_hlr_views
 from render.mesh import MESH_SUFFIXES, load_mesh, mesh_views
 from render.tessellate import brep_mesh_lines, tessellate, tessellation_lines
@@ -188,6 +188,16 @@ def write_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def read_json(path: Path, recovery: str) -> Any:
+    """The JSON content of a state file; a missing, unreadable or corrupt one raises StateFileError
+    naming the file and `recovery` (what the user can do about it)."""
+    try:
+        return json.loads(Path(path).read_text())
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else _first_line(exc)
+        raise StateFileError(f"{path}: unreadable or corrupt ({reason}); {recovery}") from None
 
 
 def view_paths(out_dir: Path, stem: str, views: Sequence[str], formats: Sequence[str]) -> list[Path]:

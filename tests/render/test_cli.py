@@ -74,7 +74,7 @@ def test_single_model_writes_every_view_and_format(make_box, tmp_path: Path) -> 
     assert "8 files" in result.stdout and "(mesh, " in result.stdout
 
 
-def test_folder_reports_failures_and_exits_0_when_something_rendered(make_box, tmp_path: Path) -> None:
+def test_folder_reports_failures_and_exits_3_when_something_rendered(make_box, tmp_path: Path) -> None:
     models = tmp_path / "models"
     models.mkdir()
     BRepTools.Write_s(make_box((0, 0, 0), (1, 2, 3)), str(models / "box.brep"))
@@ -83,7 +83,7 @@ def test_folder_reports_failures_and_exits_0_when_something_rendered(make_box, t
     result = CliRunner().invoke(
         main, ["views", str(models), "-o", str(out), "--views", "f", "--method", "poly"]
     )
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 3, result.output
     assert "rendered 1 models" in result.stdout and "1 failed" in result.stdout
     assert [f["file"] for f in json.loads((out / "failures.json").read_text())] == [
         str(models / "corrupt.stp")

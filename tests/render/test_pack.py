@@ -56,7 +56,8 @@ def test_pack_errors(tmp_path) -> None:
     assert result.exit_code == 1 and "no split folders" in result.output
     q = tmp_path / "train" / "q1"
     q.mkdir(parents=True)
-    cv2.imwrite(str(q / "q1_f.png"), np.zeros((8, 8, 3), np.uint8))
+    for name in ("q1_f.png", "q1_t.png", "0.png", "1.png", "2.png", "3.png"):
+        cv2.imwrite(str(q / name), np.zeros((8, 8, 3), np.uint8))
     cv2.imwrite(str(q / "q1_r.png"), np.zeros((9, 9, 3), np.uint8))
     result = runner.invoke(main, ["pack", str(tmp_path)])
     assert result.exit_code == 1 and "q1_r.png: size 9x9, expected 8x8" in result.output
