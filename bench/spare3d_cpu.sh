@@ -46,7 +46,9 @@ MATCHER=(--model hull-matcher --width "$T2I_WIDTH" --lr 1e-3 --pretext-loss rank
   --finetune-epochs "$(((EPOCHS + 1) / 2))")
 train() { "$BIN/spare3d" train "${COMMON[@]}" "$@"; }
 
-"$BIN/python" bench/edge_hull_baseline.py --data "$DATA" --image-size "$SIZE" | tee "$OUT/edge_hull.txt"
+for task in t2i i2p p2i; do
+  "$BIN/python" bench/edge_hull_baseline.py --data "$DATA" --task "$task" --image-size "$SIZE"
+done | tee "$OUT/edge_hull.txt"
 train --task view-consistency --route supervised "${VGG[@]}" --out "$RUNS/t2i-supervised"
 train --task view-consistency "${MATCHER[@]}" --out "$RUNS/t2i-self-supervised"
 train --task view-consistency --model view-comparison "${VGG[@]}" --out "$RUNS/t2i-self-supervised-2022"

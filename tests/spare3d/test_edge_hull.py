@@ -60,3 +60,38 @@ def test_a_point_seen_in_all_three_views_lands_on_its_pose_2_pixel():
 def test_grid_covers_the_frame_cube_in_unit_steps():
     grid = sampling_grid("2", 16)
     assert grid.shape == (3, int(2 * 8 * np.sqrt(3)) + 1, 16, 16, 2)
+
+
+def _bench():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).parents[2] / "bench" / "edge_hull_baseline.py"
+    spec = importlib.util.spec_from_file_location("edge_hull_baseline", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_parameter_free_pose_answers_follow_the_hull_of_each_pose():
+    """bench/edge_hull_baseline.py: I2P picks the pose whose hull matches the drawing, P2I the drawing
+    that matches the asked pose's hull, on the drawings of an asymmetric object from every pose."""
+    bench = _bench()
+    block = trimesh.creation.box((4.0, 2.0, 1.5))
+    post = trimesh.creation.box((1.0, 1.0, 2.0))
+    post.apply_translation((1.2, 0.4, 1.5))
+    nub = trimesh.creation.box((0.8, 0.8, 0.8))
+    nub.apply_translation((-1.6, -0.6, -1.0))
+    obj = trimesh.boolean.union([block, post, nub], engine="manifold")
+    frame = Frame.around(*obj.bounds)
+    ink = _ink(obj, frame, ("f", "r", "t", *map(str, range(1, 9))))
+    views, poses = ink[None, :3], ink[3:]  # poses[k - 1]: drawing from pose k
+    hulls = {str(k): EdgeHull(SIZE, str(k)) for k in range(1, 9)}
+    with torch.no_grad():
+        i2p = bench.task_scores(hulls, "i2p", {"views": views, "iso": poses[4][None]})  # pose 5
+        candidates = poses[[0, 6, 3, 5]][None]  # poses 1, 7, 4, 6
+        p2i = bench.task_scores(
+            hulls, "p2i", {"views": views, "candidates": candidates, "pose": torch.tensor([6])}
+        )
+    assert int(i2p.argmax()) == 2  # I2P labels 0-3 are poses 1, 2, 5, 6
+    assert int(p2i.argmax()) == 1
