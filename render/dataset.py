@@ -284,10 +284,10 @@ def prepare_output(out: Path, config: DatasetConfig) -> None:
         # a parameter added after the build was made reads as its default (the build's behaviour)
         added = {f.name: f.default for f in fields(DatasetConfig) if f.default is not MISSING}
         held = read_json(
-            config_path, "delete it and rerun with the build's original flags to resume, or use a new folder"
+            config_path, "the build's parameters are lost: use a new folder (or delete this one)"
         )
         if not isinstance(held, dict):
-            raise StateFileError(f"{config_path}: not a build config; delete it and rerun to resume")
+            raise StateFileError(f"{config_path}: not a build config; use a new folder (or delete this one)")
         old = json.loads(json.dumps(added)) | held
         if old != new:
             changed = ", ".join(k for k in new if old.get(k) != new[k])
@@ -302,6 +302,8 @@ def prepare_output(out: Path, config: DatasetConfig) -> None:
         shutil.rmtree(out / BUILD_DIR / "tmp", ignore_errors=True)
         write_atomic(config_path, (json.dumps(config.to_json(), indent=1) + "\n").encode())
     except OSError as exc:
+        if not config_path.is_file():  # nothing recorded yet: leave no half-made state that blocks a rerun
+            shutil.rmtree(out / BUILD_DIR, ignore_errors=True)
         raise DatasetError(f"{out}: cannot write there ({exc.strerror})") from None
 
 

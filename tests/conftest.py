@@ -80,3 +80,21 @@ def holed_box():
     box = BRepPrimAPI_MakeBox(gp_Pnt(0, 0, 0), 4, 4, 4).Shape()
     drill = BRepPrimAPI_MakeCylinder(gp_Ax2(gp_Pnt(2, 2, -1), gp_Dir(0, 0, 1)), 1, 6).Shape()
     return BRepAlgoAPI_Cut(box, drill).Shape()
+
+
+@pytest.fixture
+def clean_failure() -> Callable:
+    """clean_failure(result, code, fragment, *absent): a CliRunner result exited with `code`, printed
+    `fragment` (on its one error line, if any), no traceback, and left none of the `absent` paths behind."""
+
+    def check(result, code: int, fragment: str, *absent: Path) -> None:
+        output = result.output
+        # CliRunner catches what a real run would print as a traceback: only SystemExit may end the command
+        assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+        assert result.exit_code == code, output
+        assert fragment in output and "Traceback" not in output, output
+        assert len([ln for ln in output.splitlines() if ln.lower().startswith("error:")]) <= 1, output
+        left = [p for p in absent if p.exists()]
+        assert not left, f"left behind: {left}"
+
+    return check
