@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -10,6 +12,26 @@ import click
 @click.group()
 def main() -> None:
     """Spatial reasoning on line drawings: pretraining, training, evaluation, reports."""
+
+
+@contextmanager
+def output_folder(path: Path, flag: str) -> Iterator[Path]:
+    """The folder `path` given by `flag`, created for the block (parents too). A folder that cannot be
+    created, or an OSError in the block (a full disk), is one-line ClickException; when the block fails,
+    the folder is removed again if this call created it and it is still empty."""
+    created = not path.exists()
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise click.ClickException(f"{flag} {path}: cannot create the folder ({exc.strerror})") from None
+    try:
+        yield path
+    except BaseException as exc:
+        if created and path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+        if isinstance(exc, OSError):
+            raise click.ClickException(f"{exc.filename or path}: cannot write ({exc.strerror})") from None
+        raise
 
 
 def _sizes(_ctx: click.Context, _param: click.Parameter, value: str | None) -> tuple[int, ...]:
@@ -90,7 +112,8 @@ def pretrain(**kwargs: object) -> None:
     if kwargs["channels"] is not None:
         kwargs["channels"] = int(kwargs["channels"])  # type: ignore[arg-type]
     try:
-        run_pretraining(PretrainConfig(**kwargs))  # type: ignore[arg-type]
+        with output_folder(kwargs["out"], "--out"):  # type: ignore[arg-type]
+            run_pretraining(PretrainConfig(**kwargs))  # type: ignore[arg-type]
     except SSLCoreError as exc:
         raise click.ClickException(str(exc)) from None
 
@@ -235,7 +258,8 @@ def train(**kw: object) -> None:
             device=kw["device"],
         )
         build_model(net)  # rejects a model that cannot answer the task before any data is read
-        run(opts)
+        with output_folder(kw["out"], "--out"):  # type: ignore[arg-type]
+            run(opts)
     except (LayoutError, SSLCoreError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
 
@@ -280,7 +304,9 @@ def evaluate_command(
         result = evaluate(net.to(dev), questions, task, split, dev, batch_size, workers)
     except (LayoutError, SSLCoreError) as exc:
         raise click.ClickException(str(exc)) from None
-    path = result.write_jsonl(predictions or checkpoint.parent / f"predictions_{task}_{split}.jsonl")
+    path = predictions or checkpoint.parent / f"predictions_{task}_{split}.jsonl"
+    with output_folder(path.parent, "--predictions"):
+        path = result.write_jsonl(path)
     s = result.summary()
     click.echo(
         f"{task} {split}: accuracy {s['accuracy']:.4f} ({s['correct']}/{s['n']}), "
@@ -303,7 +329,8 @@ def report(runs: tuple[Path, ...], out: Path) -> None:
     from spare3d.report import ReportError, write_report
 
     try:
-        table = write_report(list(runs), out)
+        with output_folder(out, "--out"):
+            table = write_report(list(runs), out)
     except ReportError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(table)

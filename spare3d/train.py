@@ -23,7 +23,8 @@ from spare3d.checkpoint import save_model
 from spare3d.datasets import to_device
 from spare3d.models import ReasoningNet
 from sslcore import distributed as dist
-from sslcore.checkpoint import atomic_write, load_checkpoint, set_rng_state
+from sslcore.checkpoint import atomic_write, load_checkpoint, remove_orphans, set_rng_state
+from sslcore.finite import check_loss
 from sslcore.runtime import autocast, channels_last
 
 AUGMENTED_KINDS: tuple[str, ...] = ("t2i", "pairs")  # spare3d.augment keeps pose-2 answers only
@@ -85,6 +86,8 @@ def fit(
     """Train `net` on `train_set` (of `kind`); returns the path of the best checkpoint."""
     out_dir = Path(out_dir)
     last, best = out_dir / "last.pt", out_dir / "best.pt"
+    if dist.is_main() and out_dir.is_dir():
+        remove_orphans(out_dir)
     net.to(device)
     if device.type == "cuda":
         channels_last(net)
@@ -124,12 +127,13 @@ def fit(
         trainer.train()
         total_loss = correct = decisions = 0.0
         progress = tqdm(loader, desc=f"{kind} epoch {epoch + 1}/{settings.epochs}", leave=False, disable=None)
-        for batch in progress:
+        for step, batch in enumerate(progress):
             batch = to_device(batch, device, *net.input_stats)
             if augmenting:
                 batch = augment_batch(batch, settings.max_shift, generator)
             with autocast(device, settings.precision):
                 loss, ok = trainer(batch)
+            check_loss(loss, f"{kind} epoch {epoch + 1} batch {step + 1}")
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()

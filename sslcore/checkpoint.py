@@ -12,8 +12,10 @@ file in the target directory followed by ``os.replace``, so a crash never leaves
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
+import pickle
 import random
 import tempfile
 from collections.abc import Callable
@@ -113,15 +115,32 @@ def load_checkpoint(path: str | os.PathLike, map_location: str | torch.device = 
         raise SSLCoreError(f"checkpoint {path}: file not found")
     try:
         state = torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as exc:
+        if "Weights only load failed" in str(exc):
+            raise SSLCoreError(
+                f"checkpoint {path}: refused: it holds pickled Python objects, and loading them could run "
+                "code (sslcore reads only weights-only checkpoints)"
+            ) from None
+        raise SSLCoreError(f"checkpoint {path}: not a readable sslcore checkpoint ({_reason(exc)})") from None
     except Exception as exc:  # torch raises many types for corrupt/foreign files
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise SSLCoreError(f"checkpoint {path}: not a readable sslcore checkpoint ({reason[:160]})") from None
+        raise SSLCoreError(f"checkpoint {path}: not a readable sslcore checkpoint ({_reason(exc)})") from None
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         raise SSLCoreError(
             f"checkpoint {path}: not an sslcore training checkpoint (format {FORMAT} expected)"
         )
     state["meta"] = json.loads(state["meta"])
     return state
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:160] if text else type(exc).__name__
+
+
+def remove_orphans(folder: str | os.PathLike) -> None:
+    """Delete the temporary files (``.NAME.*.tmp``) that killed ``atomic_write`` calls left in ``folder``."""
+    for orphan in Path(folder).glob(".*.tmp"):
+        orphan.unlink(missing_ok=True)
 
 
 def export_backbone(
@@ -159,10 +178,28 @@ def read_export(path: str | os.PathLike) -> tuple[dict[str, Any], dict[str, torc
         raise SSLCoreError(f"weights {path}: not a readable safetensors file ({str(exc)[:160]})") from None
     if raw is None:
         raise SSLCoreError(f"weights {path}: safetensors file without sslcore metadata")
-    meta = json.loads(raw)
-    if meta.get("format") != EXPORT_FORMAT:
+    try:
+        meta = json.loads(raw)
+    except ValueError as exc:
+        raise SSLCoreError(f"weights {path}: sslcore metadata is not JSON ({_reason(exc)})") from None
+    if not isinstance(meta, dict) or meta.get("format") != EXPORT_FORMAT:
         raise SSLCoreError(f"weights {path}: not an sslcore export (format {EXPORT_FORMAT} expected)")
+    _check_export_meta(path, meta)
     return meta, tensors
+
+
+EXPORT_FIELDS = {"backbone": str, "in_channels": int, "small_input": bool, "method": str}
+
+
+def _check_export_meta(path: Path, meta: dict[str, Any]) -> None:
+    """One-line SSLCoreError for metadata lacking a field or holding one of the wrong type."""
+    bad = [k for k, kind in EXPORT_FIELDS.items() if not isinstance(meta.get(k), kind)]
+    head = meta.get("head")
+    names = {f.name for f in dataclasses.fields(HeadConfig)}
+    if head is not None and not (isinstance(head, dict) and set(head) <= names and "in_dim" in head):
+        bad.append("head")
+    if bad:
+        raise SSLCoreError(f"weights {path}: sslcore metadata lacks or mistypes {', '.join(bad)}")
 
 
 def _sub_state(tensors: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.Tensor]:
@@ -171,12 +208,23 @@ def _sub_state(tensors: dict[str, torch.Tensor], prefix: str) -> dict[str, torch
 
 def load_backbone(path: str | os.PathLike) -> nn.Module:
     """Rebuild an exported backbone (features before the head) with its weights, in eval mode."""
-    return _backbone_from(*read_export(path))
+    return _backbone_from(path, *read_export(path))
 
 
-def _backbone_from(meta: dict[str, Any], tensors: dict[str, torch.Tensor]) -> nn.Module:
+def _load_weights(path: str | os.PathLike, module: nn.Module, state: dict[str, torch.Tensor]) -> None:
+    try:
+        module.load_state_dict(state)
+    except RuntimeError:
+        raise SSLCoreError(
+            f"weights {path}: tensors do not fit the {type(module).__name__} its metadata describes"
+        ) from None
+
+
+def _backbone_from(
+    path: str | os.PathLike, meta: dict[str, Any], tensors: dict[str, torch.Tensor]
+) -> nn.Module:
     backbone, _ = build_backbone(meta["backbone"], meta["in_channels"], meta["small_input"])
-    backbone.load_state_dict(_sub_state(tensors, "backbone."))
+    _load_weights(path, backbone, _sub_state(tensors, "backbone."))
     return backbone.eval()
 
 
@@ -185,7 +233,10 @@ def load_encoder(path: str | os.PathLike) -> tuple[nn.Module, ProjectionHead, di
     meta, tensors = read_export(path)
     if meta.get("head") is None:
         raise SSLCoreError(f"weights {path}: exported without a projection head")
-    backbone = _backbone_from(meta, tensors)
-    head = ProjectionHead(HeadConfig(**meta["head"]))
-    head.load_state_dict(_sub_state(tensors, "head."))
+    backbone = _backbone_from(path, meta, tensors)
+    try:
+        head = ProjectionHead(HeadConfig(**meta["head"]))
+    except (TypeError, ValueError) as exc:
+        raise SSLCoreError(f"weights {path}: head metadata does not describe a head ({exc})") from None
+    _load_weights(path, head, _sub_state(tensors, "head."))
     return backbone, head.eval(), meta

@@ -26,6 +26,7 @@ from sslcore.errors import SSLCoreError
 METHODS = ("simclr", "clsa", "disco")
 TEMPERATURE = {"simclr": 0.5, "clsa": 0.2, "disco": 0.2}
 DDM_TEMPERATURE = 0.2
+MAX_IMAGE_SIZE = 2048  # images are cached decoded: larger sides exhaust memory before training starts
 
 
 @dataclass
@@ -82,8 +83,9 @@ class PretrainConfig:
         c.channels = c.channels or channels
         c.small_input = c.image_size <= 64 if c.small_input is None else c.small_input
         c.line_drawing = c.channels == 1 if c.line_drawing is None else c.line_drawing
-        c.temperature = c.temperature or TEMPERATURE[c.method]
-        c.ddm_temperature = c.ddm_temperature or DDM_TEMPERATURE
+        c.temperature = TEMPERATURE[c.method] if c.temperature is None else c.temperature
+        c.ddm_temperature = DDM_TEMPERATURE if c.ddm_temperature is None else c.ddm_temperature
+        c.check_ranges()
         c.warmup_epochs = min(10.0, 0.1 * c.epochs) if c.warmup_epochs is None else c.warmup_epochs
         c.strong_sizes = tuple(c.strong_sizes) or (c.image_size,)
         if c.bn_splits < 1 or c.batch_size % c.bn_splits:
@@ -91,6 +93,23 @@ class PretrainConfig:
                 f"batch size {c.batch_size} does not split into {c.bn_splits} BatchNorm sub-batches"
             )
         return c
+
+    def check_ranges(self) -> None:
+        """One-line SSLCoreError for a setting outside its range (a resolved config)."""
+        positive = ("lr", "temperature", "ddm_temperature")
+        bad = [
+            f"--{k.replace('_', '-')} must be > 0, got {getattr(self, k)}"
+            for k in positive
+            if not getattr(self, k) > 0
+        ]
+        if not 0 <= self.weight_decay < float("inf"):
+            bad.append(f"--weight-decay must be >= 0, got {self.weight_decay}")
+        if not 0 <= self.ema <= 1:
+            bad.append(f"--ema must be in [0, 1], got {self.ema}")
+        if not 8 <= self.image_size <= MAX_IMAGE_SIZE:
+            bad.append(f"--image-size must be in 8..{MAX_IMAGE_SIZE}, got {self.image_size}")
+        if bad:
+            raise SSLCoreError("; ".join(bad))
 
     def to_json(self) -> dict:
         return {

@@ -10,6 +10,8 @@ augmentation generator is re-seeded from (seed, rank, step) at every step, so a 
 one. Checkpoints are atomic, every ``checkpoint_every`` steps and at the end; then the backbone and head
 are exported to ``backbone.safetensors``. Metrics go to ``metrics.csv`` and TensorBoard; with labels, a
 kNN monitor runs every ``knn_every`` epochs and kNN + linear probe at the end (``eval.json``).
+A non-finite loss stops the run before that step's update (``sslcore.finite``): ``last.pt`` keeps the
+last checkpoint, nothing is exported. Temporary files of killed checkpoint writes are removed at start.
 """
 
 from __future__ import annotations
@@ -26,11 +28,19 @@ from tqdm import tqdm
 
 from sslcore import distributed
 from sslcore.augment.pipelines import channel_stats
-from sslcore.checkpoint import atomic_write, export_backbone, load_checkpoint, save_checkpoint, set_rng_state
+from sslcore.checkpoint import (
+    atomic_write,
+    export_backbone,
+    load_checkpoint,
+    remove_orphans,
+    save_checkpoint,
+    set_rng_state,
+)
 from sslcore.config import PretrainConfig
 from sslcore.data import ImageFolder
 from sslcore.errors import SSLCoreError
 from sslcore.evaluate import evaluate_backbone
+from sslcore.finite import check_loss
 from sslcore.methods import build_method, view_config
 from sslcore.metrics import MetricLogger
 from sslcore.optim import build_optimizer, scale_lr
@@ -73,6 +83,8 @@ class Trainer:
             raise SSLCoreError(
                 f"out {self.out}: holds a run already (last.pt); pass --resume or another --out"
             )
+        if distributed.is_main() and self.out.is_dir():
+            remove_orphans(self.out)  # temporary files of checkpoint writes that were killed
 
         torch.manual_seed(c.seed)
         self.method = channels_last(build_method(c).to(self.device))
@@ -183,6 +195,7 @@ class Trainer:
         views = self.method.make_views(x, self._generator())
         with autocast(self.device, "bf16" if self.bf16 else "fp32"):
             out = self.model(views)
+        check_loss(out["loss"], f"step {self.step + 1}")
         self.optimizer.zero_grad(set_to_none=True)
         out["loss"].backward()
         if self.config.grad_clip:
