@@ -116,12 +116,14 @@ def load_checkpoint(path: str | os.PathLike, map_location: str | torch.device = 
     try:
         state = torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as exc:
-        if "Weights only load failed" in str(exc):
+        if "Unsupported global" in str(exc):  # a class or function to import: running code, refused
             raise SSLCoreError(
                 f"checkpoint {path}: refused: it holds pickled Python objects, and loading them could run "
                 "code (sslcore reads only weights-only checkpoints)"
             ) from None
-        raise SSLCoreError(f"checkpoint {path}: not a readable sslcore checkpoint ({_reason(exc)})") from None
+        raise SSLCoreError(
+            f"checkpoint {path}: not a readable sslcore checkpoint (corrupt pickle data)"
+        ) from None
     except Exception as exc:  # torch raises many types for corrupt/foreign files
         raise SSLCoreError(f"checkpoint {path}: not a readable sslcore checkpoint ({_reason(exc)})") from None
     if not isinstance(state, dict) or state.get("format") != FORMAT:
