@@ -3,26 +3,37 @@
 The uploaded file name is never used as a path: it is checked for an allowed extension and the bytes
 are written to `model<ext>` in a fresh temporary folder under the work folder, which is removed once
 the drawings are made. The name is only shown (and used for the zip's name) after sanitizing.
+
+An upload is rendered in a child process (render.timelimit.call_with_time_limit) under a wall-clock
+limit and an address-space limit (RLIMIT_AS, set in the child only): a model that takes too long or
+needs too much memory is refused with one line (UploadError) and its process is killed.
 """
 
 from __future__ import annotations
 
 import io
+import os
 import re
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePath
+from typing import Any, TypeVar
 
 import cv2
 import numpy as np
 
 from render.cameras import DEFAULT_VIEWS, camera
 from render.drawing import HiddenStyle, rasterize, to_svg
+from render.timelimit import call_with_time_limit
 from render.views import MODEL_SUFFIXES, RenderResult, render_file
+
+T = TypeVar("T")
+DEFAULT_MEMORY_MB = 2048  # address space an upload's render may add to what its process starts with
+EXTRA_WALL_S = 60.0  # wall-clock allowance beyond the exact-HLR limit (loading, meshing, fallback)
 
 ALLOWED_EXTENSIONS: tuple[str, ...] = tuple(sorted({s.lower() for s in MODEL_SUFFIXES}))
 VIEW_TITLES: dict[str, str] = {"f": "front", "r": "right", "t": "top"} | {
@@ -104,6 +115,73 @@ def draw(
     return Drawings(images, svgs, result.method, result.seconds)
 
 
+def _address_space() -> int:
+    """Bytes of address space this process has mapped now (Linux /proc/self/statm; 0 where unknown)."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0
+    return pages * os.sysconf("SC_PAGE_SIZE")
+
+
+def _with_memory_limit(memory_bytes: int, fn: Callable[..., T], args: tuple, kwargs: dict) -> T:
+    """In the worker: cap its address space at what it has mapped now plus `memory_bytes`, run fn."""
+    import resource
+
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = _address_space() + memory_bytes
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    try:
+        return fn(*args, **kwargs)
+    except Exception as exc:  # a reader may wrap MemoryError (e.g. "corrupt file"): say it was memory
+        if _caused_by_memory(exc):  # numpy's subclass may not unpickle in the parent: send a plain one
+            raise MemoryError(str(exc)) from None
+        raise
+
+
+def _caused_by_memory(exc: BaseException | None) -> bool:
+    """Whether `exc` or an exception it was raised from (cause or context) is a MemoryError."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, MemoryError):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def call_limited(
+    fn: Callable[..., T],
+    args: tuple,
+    kwargs: dict[str, Any],
+    label: str,
+    wall_limit: float,
+    memory_mb: int = DEFAULT_MEMORY_MB,
+) -> T:
+    """fn(*args, **kwargs) in a child process with at most `wall_limit` s and `memory_mb` MB more memory.
+
+    Raises UploadError (one line starting with `label`) when the time or memory runs out or the child
+    dies; the child is killed before this returns. Other exceptions of fn are re-raised.
+    """
+    try:
+        return call_with_time_limit(
+            _with_memory_limit, memory_mb * 2**20, fn, args, kwargs, time_limit=wall_limit, daemon=False
+        )
+    except TimeoutError:
+        raise UploadError(f"{label}: not drawn within {wall_limit:g} s, the time limit for uploads") from None
+    except MemoryError:
+        limit = f"needs more than {memory_mb} MB of memory, the limit for uploads"
+        raise UploadError(f"{label}: {limit}") from None
+    except RuntimeError as exc:
+        if "worker process died" not in str(exc):
+            raise
+        raise UploadError(
+            f"{label}: the renderer stopped ({exc}), most likely over the memory limit of {memory_mb} MB"
+        ) from None
+
+
 def render_upload(
     data: bytes,
     name: str,
@@ -112,13 +190,20 @@ def render_upload(
     method: str = "auto",
     time_limit: float = 20.0,
     views: Sequence[str] = DEFAULT_VIEWS,
+    wall_limit: float | None = None,
+    memory_mb: int = DEFAULT_MEMORY_MB,
 ) -> RenderResult:
     """Store an upload in the work folder, render its views (render.views.render_file), clean up.
 
-    Raises UploadError for refused uploads and render.errors.ModelError for models that cannot be drawn.
+    The render runs in a child process (call_limited) under `wall_limit` seconds (default: the exact-HLR
+    `time_limit` plus EXTRA_WALL_S) and `memory_mb` MB of extra address space.
+    Raises UploadError for refused uploads and for renders past a limit, and render.errors.ModelError
+    for models that cannot be drawn.
     """
+    wall = time_limit + EXTRA_WALL_S if wall_limit is None else wall_limit
     with stored_upload(data, name, work_dir, max_bytes) as path:
-        return render_file(path, views, method=method, time_limit=time_limit)
+        kwargs = {"method": method, "time_limit": time_limit}
+        return call_limited(render_file, (path, views), kwargs, display_name(name), wall, memory_mb)
 
 
 def drawings_zip(drawings: Drawings, stem: str) -> bytes:

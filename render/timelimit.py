@@ -58,11 +58,17 @@ def _child(
         conn.close()
 
 
-def call_with_time_limit(fn: Callable[..., T], *args: Any, time_limit: float | None, **kwargs: Any) -> T:
-    """fn(*args, **kwargs) in a child process; TimeoutError after `time_limit` seconds (None: no limit)."""
+def call_with_time_limit(
+    fn: Callable[..., T], *args: Any, time_limit: float | None, daemon: bool = True, **kwargs: Any
+) -> T:
+    """fn(*args, **kwargs) in a child process; TimeoutError after `time_limit` seconds (None: no limit).
+
+    daemon=False lets `fn` start worker processes of its own (a daemonic child may not); it is still
+    killed at the limit, and its alarm still ends it if the caller dies first.
+    """
     ctx = process_context()
     receiver, sender = ctx.Pipe(duplex=False)
-    process = ctx.Process(target=_child, args=(sender, fn, args, kwargs, time_limit), daemon=True)
+    process = ctx.Process(target=_child, args=(sender, fn, args, kwargs, time_limit), daemon=daemon)
     process.start()
     sender.close()
     try:

@@ -87,3 +87,54 @@ def test_unreadable_model_is_a_model_error(tmp_path: Path) -> None:
     with pytest.raises(ModelError):
         uploads.render_upload(b"this is not a STEP file", "part.step", tmp_path / "work", MB)
     assert list((tmp_path / "work").iterdir()) == []
+
+
+def _sleep_then_answer(seconds: float) -> str:
+    import time
+
+    time.sleep(seconds)
+    return "late"
+
+
+def _allocate(megabytes: int) -> int:
+    return len(bytearray(megabytes * MB))
+
+
+def test_call_limited_stops_a_render_past_the_time_limit() -> None:
+    import multiprocessing
+    import time
+
+    start = time.monotonic()
+    with pytest.raises(uploads.UploadError, match=r"^big\.stl: not drawn within 1 s") as info:
+        uploads.call_limited(_sleep_then_answer, (30.0,), {}, "big.stl", wall_limit=1.0)
+    assert time.monotonic() - start < 10 and "\n" not in str(info.value)
+    assert multiprocessing.active_children() == []
+
+
+def test_call_limited_refuses_a_render_past_the_memory_limit() -> None:
+    import multiprocessing
+
+    assert uploads.call_limited(_allocate, (8,), {}, "a.stl", wall_limit=30.0, memory_mb=256) == 8 * MB
+    with pytest.raises(uploads.UploadError, match=r"^big\.stl: needs more than 64 MB of memory") as info:
+        uploads.call_limited(_allocate, (1024,), {}, "big.stl", wall_limit=30.0, memory_mb=64)
+    assert "\n" not in str(info.value)
+    assert multiprocessing.active_children() == []
+
+
+def test_render_upload_runs_under_the_limits(tmp_path: Path) -> None:
+    data = trimesh.creation.icosphere(subdivisions=4).export(file_type="stl")
+    with pytest.raises(uploads.UploadError, match=r"^ball\.stl: not drawn within 0\.01 s"):
+        uploads.render_upload(data, "ball.stl", tmp_path / "work", MB, wall_limit=0.01)
+    assert list((tmp_path / "work").iterdir()) == []
+    with pytest.raises(uploads.UploadError, match=r"^ball\.stl: (needs more than 1 MB|the renderer stopped)"):
+        uploads.render_upload(data, "ball.stl", tmp_path / "work", MB, memory_mb=1)
+    assert list((tmp_path / "work").iterdir()) == []
+
+
+def test_render_upload_exact_route_runs_its_own_worker(tmp_path: Path, holed_box) -> None:
+    from render.csg import write_step
+
+    path = tmp_path / "part.step"
+    write_step(holed_box, path)
+    result = uploads.render_upload(path.read_bytes(), "part.step", tmp_path / "work", MB, "exact")
+    assert result.method == "exact" and len(result.lines) == 11
