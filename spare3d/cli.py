@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -370,7 +372,6 @@ def app_command(
 ) -> None:
     """Open the Streamlit inspector (questions, predictions, comparisons, plots, model upload)."""
     import importlib.util
-    import subprocess
     import sys
 
     spec = importlib.util.find_spec("app.main")
@@ -387,8 +388,45 @@ def app_command(
     if work_dir is not None:
         command += ["--work-dir", str(work_dir)]
     click.echo(f"inspector on http://{address}:{port} (Ctrl-C stops it)")
+    raise SystemExit(run_until_stopped(command))
+
+
+STOP_SIGNALS = ("SIGTERM", "SIGINT", "SIGHUP")
+
+
+def stop_child(child: subprocess.Popen, grace_s: float = 5.0) -> None:
+    """Terminate a child process (SIGTERM), kill it if it is still running after `grace_s` seconds."""
+    if child.poll() is not None:
+        return
+    child.terminate()
     try:
-        code = subprocess.call(command)
+        child.wait(grace_s)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
+
+
+def run_until_stopped(command: list[str], grace_s: float = 5.0) -> int:
+    """Run `command` as a child and return its exit status; SIGTERM, SIGINT or SIGHUP to this process
+    stop the child too (terminate, then kill after `grace_s` s) and give 128 + the signal number."""
+    received: list[int] = []
+
+    def on_signal(signum: int, _frame: object) -> None:
+        received.append(signum)
+        raise KeyboardInterrupt
+
+    signums = [getattr(signal, name) for name in STOP_SIGNALS if hasattr(signal, name)]
+    previous = {signum: signal.signal(signum, on_signal) for signum in signums}
+    child = None
+    try:
+        child = subprocess.Popen(command)
+        return child.wait()
     except KeyboardInterrupt:
-        code = 130
-    raise SystemExit(code)
+        return 128 + (received[0] if received else signal.SIGINT)
+    finally:
+        for signum in signums:  # a second signal while the child is stopped must not cut it short
+            signal.signal(signum, signal.SIG_IGN)
+        if child is not None:
+            stop_child(child, grace_s)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
