@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
-import subprocess
+import stat
 import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+import spare3d.cli
+from app import config as app_config
 from app.config import DEFAULT_MAX_UPLOAD_MB, AppConfig, parse_config
 from spare3d.cli import main
 
@@ -39,7 +41,7 @@ def test_app_command_runs_streamlit_on_the_main_module(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls = []
-    monkeypatch.setattr(subprocess, "call", lambda command: calls.append(command) or 0)
+    monkeypatch.setattr(spare3d.cli, "run_until_stopped", lambda command: calls.append(command) or 0)
     (tmp_path / "data").mkdir()
     (tmp_path / "p.jsonl").write_text("")
     args = [
@@ -72,3 +74,35 @@ def test_app_command_rejects_missing_paths(tmp_path: Path) -> None:
         main, ["app", "--data", str(tmp_path / "d"), "--predictions", str(tmp_path / "x")]
     )
     assert result.exit_code == 2 and "'--predictions'" in result.output
+
+
+def test_default_work_dir_is_private_and_per_user(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(app_config.tempfile, "tempdir", str(tmp_path))
+    first = app_config.default_work_dir()
+    assert first == tmp_path / f"spare3d_app_{os.getuid()}" and app_config.default_work_dir() == first
+    info = first.lstat()
+    assert stat.S_ISDIR(info.st_mode) and stat.S_IMODE(info.st_mode) == 0o700 and info.st_uid == os.getuid()
+    assert parse_config([], {}).work_dir == first and AppConfig().work_dir == first
+    assert list(tmp_path.iterdir()) == [first]  # nothing written beside it
+
+
+@pytest.mark.parametrize("taken_by", ["open folder", "link", "file"])
+def test_default_work_dir_never_uses_a_folder_it_cannot_trust(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, taken_by: str
+) -> None:
+    monkeypatch.setattr(app_config.tempfile, "tempdir", str(tmp_path))
+    name = tmp_path / f"spare3d_app_{os.getuid()}"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir(mode=0o700)
+    if taken_by == "open folder":
+        name.mkdir()
+        name.chmod(0o777)
+    elif taken_by == "link":
+        name.symlink_to(elsewhere)
+    else:
+        name.write_text("x")
+    work = app_config.default_work_dir()
+    assert work.parent == tmp_path and work.name.startswith(f"spare3d_app_{os.getuid()}_")
+    info = work.lstat()
+    assert stat.S_ISDIR(info.st_mode) and stat.S_IMODE(info.st_mode) == 0o700 and info.st_uid == os.getuid()
+    assert list(elsewhere.iterdir()) == []
