@@ -1,6 +1,7 @@
 """Bad input to ``spare3d pretrain`` ends with a non-zero exit and one clear line naming the problem."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -31,10 +32,16 @@ def run(*args: str):
     return CliRunner().invoke(main, ["pretrain", *args])
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
 def one_line_error(result, *fragments: str) -> None:
     assert result.exit_code != 0
     assert result.exception is None or isinstance(result.exception, SystemExit)
-    lines = [ln for ln in result.output.splitlines() if ln.strip() and "%|" not in ln]
+    # a progress bar that was drawn (its first refresh is time-dependent) is erased with spaces and a
+    # cursor-up escape before the error: what a terminal shows is the one error line
+    visible = [_ANSI.sub("", ln).strip() for ln in result.output.splitlines()]
+    lines = [ln for ln in visible if ln and "%|" not in ln]
     assert len(lines) == 1, result.output
     assert lines[0].startswith("Error: ")
     for f in fragments:

@@ -1,6 +1,6 @@
 """Learning curves of the T2I experiments: validation accuracy per epoch of each run and stage.
 
-    python bench/experiments/t2i_learning/plot_curves.py OUT.png
+python bench/experiments/t2i_learning/plot_curves.py OUT.png
 """
 
 from __future__ import annotations
