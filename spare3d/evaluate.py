@@ -24,6 +24,7 @@ from tqdm import tqdm
 
 from render.difficulty import question_difficulty
 from spare3d.datasets import DrawingSet, to_device
+from spare3d.layout import LayoutError
 from spare3d.models import ReasoningNet
 from sslcore.checkpoint import atomic_write
 from sslcore.runtime import autocast
@@ -117,19 +118,33 @@ class Evaluation:
 
 def _read_rgb(path: Path) -> np.ndarray:
     image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB) if image is not None else np.full((8, 8, 3), 255, np.uint8)
+    if image is None:
+        raise LayoutError(path, "cannot read image")
+    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+
+def _manifest_questions(split_dir: Path) -> dict[str, dict]:
+    """The per-question records of the manifest.json beside a split ({} for sets without one)."""
+    path = split_dir.parent / "manifest.json"
+    if not path.is_file():
+        return {}
+    try:
+        questions = json.loads(path.read_text())["questions"]
+    except (json.JSONDecodeError, KeyError, TypeError):
+        raise LayoutError(path, "not a render dataset manifest (no per-question records)") from None
+    return questions
 
 
 def question_attributes(dataset: DrawingSet, task: str) -> dict[str, dict[str, str]]:
     """{"primitives": {id: count}, "difficulty": {id: class}} of the questions of a split (see above)."""
-    manifest_path = dataset.split_dir.parent / "manifest.json"
-    try:
-        records = json.loads(manifest_path.read_text())["questions"] if manifest_path.is_file() else {}
-    except (json.JSONDecodeError, KeyError, TypeError):
-        records = {}
+    records = _manifest_questions(dataset.split_dir)
     attributes: dict[str, dict[str, str]] = {}
-    primitives = {q.id: str(records[q.id]["n_primitives"]) for q in dataset.questions if q.id in records}
-    if any(v != "None" for v in primitives.values()):
+    primitives = {
+        q.id: str(records[q.id]["n_primitives"])
+        for q in dataset.questions
+        if records.get(q.id, {}).get("n_primitives") is not None
+    }
+    if primitives:
         attributes["primitives"] = primitives
     if task == "t2i":
         attributes["difficulty"] = {

@@ -32,3 +32,32 @@ def test_confusion_and_jsonl(tmp_path):
         "correct": False,
     }
     assert sum(line["correct"] for line in lines) == 3
+
+
+def test_breakdown_counts_each_group_with_its_interval():
+    labels = np.array([0, 1, 2, 3, 0])
+    scores = np.eye(4)[[0, 1, 0, 3, 1]]  # questions a, b, d right; c, e wrong
+    groups = {
+        "difficulty": {"a": "clear", "b": "clear", "c": "hidden-only", "d": "subtle", "e": "hidden-only"}
+    }
+    result = Evaluation("t2i", "test", ["a", "b", "c", "d", "e"], labels, scores, groups)
+    by = result.summary()["by_difficulty"]
+    assert {k: (v["correct"], v["n"]) for k, v in by.items()} == {
+        "clear": (2, 2),
+        "hidden-only": (0, 2),
+        "subtle": (1, 1),
+    }
+    assert (by["clear"]["ci_low"], by["clear"]["ci_high"]) == wilson_interval(2, 2)
+
+
+def test_a_corrupt_manifest_is_named(tmp_path):
+    import pytest
+
+    from spare3d.evaluate import _manifest_questions
+    from spare3d.layout import LayoutError
+
+    (tmp_path / "test").mkdir()
+    (tmp_path / "manifest.json").write_text("{bad")
+    with pytest.raises(LayoutError, match="manifest.json: not a render dataset manifest"):
+        _manifest_questions(tmp_path / "test")
+    assert _manifest_questions(tmp_path / "missing" / "test") == {}
