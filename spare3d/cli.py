@@ -147,9 +147,12 @@ _TASKS = ["view-consistency", "isometric-to-pose", "pose-to-isometric", "t2i", "
 )
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Run directory.")
 @click.option("--init", help="scratch | pretext (OUT/pretext/best.pt) | spare3d checkpoint | sslcore export.")
-@click.option("--model", help="view-comparison|pose|early-fusion|metric|i2p-classifier [default: by route].")
+@click.option(
+    "--model",
+    help="view-comparison|hull-matcher|pose|hull-pose|early-fusion|metric|i2p-classifier [default: by route]",
+)
 @click.option("--backbone", default="vgg", show_default=True, help="vgg (VGG-style) or an sslcore backbone.")
-@click.option("--width", type=click.IntRange(8), help="Encoder channels [default: 64; hull-matcher 16].")
+@click.option("--width", type=click.IntRange(8), help="Encoder channels [default: 64; hull networks 16].")
 @click.option("--hidden", type=click.IntRange(8), default=512, show_default=True, help="MLP width.")
 @click.option("--shared/--separate", default=True, show_default=True, help="One encoder for all views.")
 @click.option("--image-size", type=click.IntRange(16), default=64, show_default=True)
@@ -191,7 +194,7 @@ _TASKS = ["view-consistency", "isometric-to-pose", "pose-to-isometric", "t2i", "
 @click.option("--max-shift", type=click.IntRange(0), default=3, show_default=True, help="Pixels (--augment).")
 @click.option("--epochs", type=click.IntRange(1), default=10, show_default=True)
 @click.option("--batch-size", type=click.IntRange(1), default=32, show_default=True, help="Per process.")
-@click.option("--lr", type=float, help="Adam learning rate [default: 5e-5 (the papers); hull-matcher 1e-3].")
+@click.option("--lr", type=float, help="Adam learning rate [default: 5e-5 (the papers); hull networks 1e-3].")
 @click.option("--finetune-epochs", type=click.IntRange(1), help="[default: --epochs]")
 @click.option("--finetune-lr", type=float, help="[default: 0.4 x --lr, as 2e-5 after 5e-5 in the paper]")
 @click.option("--train-size", type=click.IntRange(1), help="Use only the first N training items.")

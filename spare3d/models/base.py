@@ -68,6 +68,10 @@ class ReasoningNet(nn.Module):
     def input_stats(self) -> tuple[float, float]:
         return self.config.input_mean, self.config.input_std
 
+    def _ink(self, images: torch.Tensor) -> torch.Tensor:
+        """Network input back to ink (1 on lines, 0 on paper), whatever the input statistics."""
+        return 1 - (images * self.config.input_std + self.config.input_mean)
+
     def score(self, task: str, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         raise NotImplementedError
 

@@ -46,10 +46,6 @@ class ViewComparisonNet(ReasoningNet):
         self.trunk = LateFusion(config, out_dim=1, in_channels=channels)
         self.hull = EdgeHull(config.image_size) if config.edge_hull else None
 
-    def _ink(self, images: torch.Tensor) -> torch.Tensor:
-        """Network input back to ink (1 on lines, 0 on paper), whatever the input statistics."""
-        return 1 - (images * self.config.input_std + self.config.input_mean)
-
     def _from_ink(self, ink: torch.Tensor) -> torch.Tensor:
         return (1 - ink - self.config.input_mean) / self.config.input_std
 

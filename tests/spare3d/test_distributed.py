@@ -39,5 +39,5 @@ def test_torchrun_two_cpu_processes(data_root, tmp_path):
     (record,) = json.loads((tmp_path / "results.json").read_text())
     assert record["stage"] == "pretext" and record["n"] == 12
     assert (tmp_path / "pretext" / "last.pt").is_file()
-    assert done.stdout.count("pretext: pose on poses") == 1  # logged by rank 0 only
+    assert done.stdout.count("pretext: hull-pose on poses") == 1  # logged by rank 0 only
     assert Path(record["predictions"]).is_file()

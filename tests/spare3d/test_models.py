@@ -9,6 +9,8 @@ CASES = [
     ("hull-matcher", "t2i"),
     ("pose", "i2p"),
     ("pose", "p2i"),
+    ("hull-pose", "i2p"),
+    ("hull-pose", "p2i"),
     ("early-fusion", "t2i"),
     ("early-fusion", "p2i"),
     ("metric", "t2i"),
@@ -167,12 +169,59 @@ def test_hull_matcher_prefers_the_candidate_its_views_support():
     elsewhere = supported.roll(8, dims=1)
     candidates = torch.stack([elsewhere, supported, elsewhere.roll(6, 0), elsewhere.roll(-6, 0)])[None]
     with torch.no_grad():
-        first, second, last = net.matcher[0], net.matcher[2], net.matcher[4]
-        for layer in (first, second, last):
-            layer.weight.zero_()
-            layer.bias.zero_()
-        first.weight[0, 0, 1, 1], first.weight[0, 2, 1, 1], first.bias[0] = 1.0, 1.0, -1.0  # ReLU(c + H - 1)
-        second.weight[0, 0, 1, 1] = 1.0
-        last.weight[0, 0] = 1.0
+        _product_matcher(net.matcher, 0, 2)
         scores = net.score("t2i", {"views": views, "candidates": candidates})
     assert int(scores.argmax()) == 1 and float(scores[0, 1]) > 0
+
+
+def _product_matcher(matcher: torch.nn.Sequential, drawing: int, hull: int) -> None:
+    """Set a pixel matcher's layers to score sum_p ReLU(d(p) + H(p) - 1): the overlap of two channels."""
+    first, second, last = matcher[0], matcher[2], matcher[4]
+    for layer in (first, second, last):
+        layer.weight.zero_()
+        layer.bias.zero_()
+    first.weight[0, drawing, 1, 1], first.weight[0, hull, 1, 1], first.bias[0] = 1.0, 1.0, -1.0
+    second.weight[0, 0, 1, 1] = 1.0
+    last.weight[0, 0] = 1.0
+
+
+def _bar_views(size: int = 32) -> torch.Tensor:
+    """F, R, T ink of a vertical bar off the centre: one edge, whose drawing differs between poses."""
+    views = torch.zeros(1, 3, size, size)
+    views[0, 0, 8:24, 20:22] = 1.0  # F: the bar right of the centre
+    views[0, 1, 8:24, 15:17] = 1.0  # R: at the centre in depth
+    views[0, 2, 15:17, 20:22] = 1.0  # T: seen end-on
+    return views
+
+
+def test_hull_pose_picks_the_pose_whose_hull_the_drawing_matches():
+    """With the matcher reading the overlap of drawing and hull, the I2P answer and the peak of the
+    pretext logits are the pose whose edge hull the drawing is."""
+    from spare3d.images import to_input
+    from spare3d.models.edge_hull import EdgeHull
+
+    net = _net("hull-pose", "i2p")
+    ink = _bar_views()
+    views = to_input(255 * (1 - ink))  # network input of those ink maps
+    hulls = torch.stack([(EdgeHull(32, str(k))(ink)[0] > 0.5).float() for k in (1, 2, 5, 6)])
+    assert all(not torch.equal(hulls[i], hulls[j]) for i in range(4) for j in range(i))
+    with torch.no_grad():
+        _product_matcher(net.matcher, 0, 1)
+        for answer in range(4):
+            iso = to_input(255 * (1 - hulls[answer]))[None]
+            assert int(net.score("i2p", {"views": views, "iso": iso}).argmax()) == answer
+            assert int(net(views, iso).argmax()) == (1, 2, 5, 6)[answer] - 1
+    loss, ok = net.pretext_step({"views": views, "iso": iso, "label": torch.tensor([5])})
+    assert bool(ok[0]) and torch.isfinite(loss)
+
+
+def test_hull_pose_p2i_scores_each_item_against_its_asked_pose():
+    net = _net("hull-pose", "p2i")
+    torch.nn.init.normal_(net.matcher[-1].weight)
+    batch = _batch()
+    with torch.no_grad():
+        scores = net.score("p2i", batch)
+        for i, k in enumerate(batch["pose"].tolist()):
+            candidates = batch["candidates"][i : i + 1]
+            hull = net.pose_hulls(batch["views"][i : i + 1], [k])
+            torch.testing.assert_close(scores[i : i + 1], net.match(candidates, hull.expand_as(candidates)))
