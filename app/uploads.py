@@ -4,7 +4,7 @@ The uploaded file name is never used as a path: it is checked for an allowed ext
 are written to `model<ext>` in a fresh temporary folder under the work folder, which is removed once
 the drawings are made. The name is only shown (and used for the zip's name) after sanitizing.
 
-An upload is rendered in a child process (render.timelimit.call_with_time_limit) under a wall-clock
+An upload is rendered in a child process (render.workers.timelimit.call_with_time_limit) under a wall-clock
 limit and an address-space limit (RLIMIT_AS, set in the child only): a model that takes too long or
 needs too much memory is refused with one line (UploadError) and its process is killed.
 """
@@ -26,10 +26,10 @@ from typing import Any, TypeVar
 import cv2
 import numpy as np
 
-from render.cameras import DEFAULT_VIEWS, camera
-from render.drawing import HiddenStyle, rasterize, to_svg
-from render.timelimit import call_with_time_limit
-from render.views import MODEL_SUFFIXES, RenderResult, render_file
+from render.lines.cameras import DEFAULT_VIEWS, camera
+from render.lines.drawing import HiddenStyle, rasterize, to_svg
+from render.lines.views import MODEL_SUFFIXES, RenderResult, render_file
+from render.workers.timelimit import call_with_time_limit
 
 T = TypeVar("T")
 DEFAULT_MEMORY_MB = 2048  # address space an upload's render may add to what its process starts with
@@ -193,7 +193,7 @@ def render_upload(
     wall_limit: float | None = None,
     memory_mb: int = DEFAULT_MEMORY_MB,
 ) -> RenderResult:
-    """Store an upload in the work folder, render its views (render.views.render_file), clean up.
+    """Store an upload in the work folder, render its views (render.lines.views.render_file), clean up.
 
     The render runs in a child process (call_limited) under `wall_limit` seconds (default: the exact-HLR
     `time_limit` plus EXTRA_WALL_S) and `memory_mb` MB of extra address space.

@@ -2,7 +2,7 @@
 
 Both build the same N T2I questions from generated CSG models with the same worker count, image size
 and hidden-line style, in one run:
-- ours: `render.dataset.build_dataset` (forked workers that serve many questions, the views of a
+- ours: `render.datasets.dataset.build_dataset` (forked workers that serve many questions, the views of a
   shape in one call, PNG in memory; besides the answer's four drawings it draws each distractor's
   pose-2 and front views, and its right and top views when those still decide whether it looks the
   same as another candidate), per --method;
@@ -33,10 +33,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from render.brep import shape_bounds
-from render.cameras import camera
-from render.csg import boolean, csg_model, mesh_step, recipe_primitive, subtract, valid_solid
-from render.dataset import (
+from render.datasets.dataset import (
     DEFAULT_TIME_LIMIT,
     MANIFEST_FILE,
     DatasetConfig,
@@ -47,11 +44,14 @@ from render.dataset import (
     build_model,
     write_question,
 )
-from render.drawing import Frame, to_svg
-from render.pack import open_packed, pack_dataset
-from render.questions import Drawer
-from render.timelimit import process_context
-from render.views import render_shape
+from render.datasets.pack import open_packed, pack_dataset
+from render.datasets.questions import Drawer
+from render.lines.cameras import camera
+from render.lines.drawing import Frame, to_svg
+from render.lines.views import render_shape
+from render.models.brep import shape_bounds
+from render.models.csg import boolean, csg_model, mesh_step, recipe_primitive, subtract, valid_solid
+from render.workers.timelimit import process_context
 
 
 def reference_question(args: tuple[int, int, tuple[int, int], int, str, Path]) -> int:

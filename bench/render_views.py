@@ -1,6 +1,6 @@
 """Benchmark `render views`: views per second per method and worker count against a SPARE3D-style pipeline.
 
-Datasets: N generated CSG solids (render.csg.random_csg, written as STEP) and the B-rep parts of
+Datasets: N generated CSG solids (render.models.csg.random_csg, written as STEP) and the B-rep parts of
 ../shared/realcad (the threaded screw excluded: exact HLR takes minutes per view on it).
 Pipelines, each reading the STEP/BREP files and writing one 200 px PNG per view, timed end to end:
 - reference: in the style of the original SPARE3D generator: per view exact HLR (tangential deflection
@@ -32,12 +32,12 @@ import click
 import cv2
 import numpy as np
 
-from render.brep import BREP_FILE_SUFFIXES, load_shape, model_frame
-from render.cameras import DEFAULT_VIEWS, Camera, camera
-from render.drawing import Frame, ViewLines, line_iou
-from render.hlr import exact_hlr
-from render.timelimit import process_context
-from render.views import DEFAULT_TIME_LIMIT, find_models, output_stems, render_folder
+from render.lines.cameras import DEFAULT_VIEWS, Camera, camera
+from render.lines.drawing import Frame, ViewLines, line_iou
+from render.lines.hlr import exact_hlr, model_frame
+from render.lines.views import DEFAULT_TIME_LIMIT, find_models, output_stems, render_folder
+from render.models.brep import BREP_FILE_SUFFIXES, load_shape
+from render.workers.timelimit import process_context
 
 REALCAD = Path(__file__).resolve().parents[1].parent / "shared" / "realcad"
 SCREW = "M6-1x12-countersunk-screw.step"
@@ -48,7 +48,7 @@ LINE_WIDTH = 1.5
 
 def make_csg(folder: Path, n: int, seed: int, primitives: tuple[int, int]) -> None:
     """Write n CSG solids as STEP files csg_0000.step ... (model i from seed + i)."""
-    from render.csg import random_csg, write_step
+    from render.models.csg import random_csg, write_step
 
     folder.mkdir(parents=True, exist_ok=True)
     for i in range(n):
@@ -237,7 +237,7 @@ def main(
     time_limit: float,
     repeat: int,
 ) -> None:
-    from render.csg import parse_primitive_range
+    from render.models.csg import parse_primitive_range
 
     worker_counts = [int(w) for w in workers.split(",")]
     method_list = [m.strip() for m in methods.split(",")]
@@ -246,8 +246,8 @@ def main(
     import cairosvg  # noqa: F401  (imported once here, not inside the timed runs or their workers)
 
     if "mesh" in method_list:
-        import render.mesh  # noqa: F401
-        import render.tessellate  # noqa: F401
+        import render.lines.mesh  # noqa: F401
+        import render.lines.tessellate  # noqa: F401
     with tempfile.TemporaryDirectory(prefix="bench_render_") as tmp:
         work = Path(tmp)
         start = time.perf_counter()

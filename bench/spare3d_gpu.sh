@@ -9,6 +9,6 @@
 set -euo pipefail
 OUT=${1:?usage: $0 OUT [N_MODELS] [SIZE] [EPOCHS]}
 export WORKERS=${WORKERS:-$(nproc)}
-export WIDTH=${WIDTH:-512} HIDDEN=${HIDDEN:-4096} T2I_WIDTH=${T2I_WIDTH:-64} BATCH=${BATCH:-32}
+export WIDTH=${WIDTH:-512} HIDDEN=${HIDDEN:-4096} HULL_WIDTH=${HULL_WIDTH:-64} BATCH=${BATCH:-32}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-4}
 exec "$(dirname "$0")/spare3d_cpu.sh" "$OUT" "${2:-5000}" "${3:-200}" "${4:-10}"

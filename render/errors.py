@@ -1,4 +1,5 @@
-"""The one error type for inputs that cannot be rendered."""
+"""The error types shared by all of `render`: models that cannot be rendered, state files that cannot be
+read; and the one line of an error that messages show."""
 
 from __future__ import annotations
 
@@ -21,3 +22,8 @@ class ModelError(Exception):
 class StateFileError(Exception):
     """A state file (csg.json, .build/config.json, a build record) that cannot be read; str() is one line
     naming the file, the problem and how to recover."""
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an error's message, or its type's name when the message is empty."""
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

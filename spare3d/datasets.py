@@ -8,7 +8,7 @@ Items are dicts of uint8 image tensors (collated cheaply, converted on the devic
 - pairs: views (2, 3, H, W) and iso (2, H, W) for the two objects (left, right): views i match iso i
 - poses: one item per (model, pose): views (3, H, W); iso (H, W); label = pose - 1
 
-When `render pack` output exists beside the split (DATA/packed/<split>, render.pack), images come
+When `render pack` output exists beside the split (DATA/packed/<split>, render.datasets.pack), images come
 from its memory-mapped array instead of PNG files; its question ids must equal the split folder's.
 """
 
@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from render.pack import INDEX_FILE, PACKED_DIR, PackedSplit, PackError, open_packed
+from render.datasets.pack import INDEX_FILE, PACKED_DIR, PackedSplit, PackError, open_packed
 from spare3d.images import INK, fit, read_gray, to_input
 from spare3d.layout import (
     QUESTION_KINDS,

@@ -5,7 +5,7 @@ and per-question predictions as JSONL (the format the app reads), one line per q
      "scores": [float x4], "correct": bool}
 
 Accuracy is also broken down by question attributes: the number of CSG primitives (from the set's
-manifest.json, when there is one) and, for T2I, the difficulty class (`render.difficulty`: the record
+manifest.json, when there is one) and, for T2I, the difficulty class (`render.datasets.difficulty`: the record
 in the manifest, or computed from the candidate drawings for sets without one, e.g. released data).
 """
 
@@ -22,7 +22,7 @@ import torch
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
-from render.difficulty import question_difficulty
+from render.datasets.difficulty import question_difficulty
 from spare3d.datasets import DrawingSet, to_device
 from spare3d.layout import LayoutError
 from spare3d.models import ReasoningNet

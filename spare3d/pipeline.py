@@ -16,6 +16,7 @@ correct, accuracy, ci_low, ci_high, confusion, checkpoint, predictions} (one per
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -116,8 +117,16 @@ def check_data(opts: RunOptions) -> None:
 
 
 def _record(
-    opts: RunOptions, stage: str, init: Path | None, best: Path, n_train: int, device: torch.device
+    opts: RunOptions,
+    stage: str,
+    init: Path | None,
+    best: Path,
+    n_train: int,
+    device: torch.device,
+    started: float,
 ) -> dict:
+    """The evaluation record of a stage; `seconds` is its wall time in this command (training, if any,
+    and evaluation; a resumed stage counts only what ran after the resume)."""
     net, _ = load_model(best)
     if opts.task not in net.tasks:
         raise LayoutError(
@@ -143,6 +152,7 @@ def _record(
         "n_train": n_train,
         "checkpoint": str(best),
         "predictions": str(predictions),
+        "seconds": round(time.perf_counter() - started, 1),
     }
 
 
@@ -161,11 +171,12 @@ def run(opts: RunOptions) -> list[dict]:
     device = pick_device(opts.device)
     records, pretext_best = [], None
     for stage in opts.stages:
+        started = time.perf_counter()
         init = _init_path(opts, stage, pretext_best)
         if stage == "direct":
             if dist.is_main():
                 n_train = load_model(init)[1].get("n_train", 0)
-                records.append(_record(opts, stage, init, init, n_train, device))
+                records.append(_record(opts, stage, init, init, n_train, device, started))
             continue
         kind = MODELS[opts.net.model].pretext if stage == "pretext" else opts.task
         settings = opts.settings if stage == "pretext" else opts.finetune
@@ -192,7 +203,7 @@ def run(opts: RunOptions) -> list[dict]:
         if stage == "pretext":
             pretext_best = best
         if dist.is_main():
-            records.append(_record(opts, stage, init, best, n_train, device))
+            records.append(_record(opts, stage, init, best, n_train, device, started))
     if dist.is_main():
         _write_results(opts.out, records)
     dist.barrier()

@@ -40,14 +40,17 @@ def load_results(runs: list[Path]) -> list[dict]:
 
 
 def markdown_table(records: list[dict]) -> str:
+    """One row per record; `min` is the stage's wall time (records written before it was kept: -)."""
     rows = [
-        "| run | task | route | model | train items | accuracy % | 95% CI | questions |",
-        "|---|---|---|---|---|---|---|---|",
+        "| run | task | route | model | train items | accuracy % | 95% CI | questions | min |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in sorted(records, key=lambda r: (r["task"], r["route"], r["n_train"], r["run"])):
+        minutes = f"{r['seconds'] / 60:.1f}" if "seconds" in r else "-"
         rows.append(
             f"| {r['run']} | {r['task'].upper()} | {r['route']} | {r['model']} | {r['n_train']} | "
-            f"{100 * r['accuracy']:.1f} | {100 * r['ci_low']:.1f}-{100 * r['ci_high']:.1f} | {r['n']} |"
+            f"{100 * r['accuracy']:.1f} | {100 * r['ci_low']:.1f}-{100 * r['ci_high']:.1f} | {r['n']} | "
+            f"{minutes} |"
         )
     return "\n".join(rows)
 

@@ -47,7 +47,7 @@ def realcad() -> Path:
 @pytest.fixture(scope="session")
 def samples_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder holding every built-in sample part in every format `render samples` writes."""
-    from render.samples import write_samples
+    from render.datasets.samples import write_samples
 
     out = tmp_path_factory.mktemp("samples")
     write_samples(out)

@@ -18,9 +18,9 @@ from app.uploads import (
     render_upload,
     safe_stem,
 )
-from render.drawing import HIDDEN_STYLES
 from render.errors import ModelError
-from render.views import METHODS
+from render.lines.drawing import HIDDEN_STYLES
+from render.lines.views import METHODS
 
 METHOD_HELP = (
     "B-rep models (meshes always use the mesh route). auto: triangulation edges with ray-cast visibility,"

@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from render.cameras import camera
+from render.lines.cameras import camera
 
 VIEW_KEYS: tuple[str, ...] = ("f", "r", "t")
 

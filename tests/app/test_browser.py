@@ -1,7 +1,7 @@
 """The inspector in a real browser: `spare3d app` on localhost, driven by headless Debian Chromium.
 
 The question set is drawn here from small boolean meshes (a block with a boss, minus one of several
-cuts) through render.mesh, so the screenshots saved to docs/screenshots/ show real line drawings.
+cuts) through render.lines.mesh, so the screenshots saved to docs/screenshots/ show real line drawings.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ import numpy as np
 import pytest
 import trimesh
 
-from render.cameras import camera
-from render.drawing import Frame, rasterize
-from render.mesh import mesh_views
+from render.lines.cameras import camera
+from render.lines.drawing import Frame, rasterize
+from render.lines.mesh import mesh_views
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Screenshots go to a temporary folder; SCREENSHOT_DIR=docs/screenshots refreshes the README pictures.

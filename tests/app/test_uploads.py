@@ -12,7 +12,7 @@ import pytest
 import trimesh
 
 from app import uploads
-from render.views import render_file
+from render.lines.views import render_file
 
 MB = 2**20
 
@@ -132,7 +132,7 @@ def test_render_upload_runs_under_the_limits(tmp_path: Path) -> None:
 
 
 def test_render_upload_exact_route_runs_its_own_worker(tmp_path: Path, holed_box) -> None:
-    from render.csg import write_step
+    from render.models.csg import write_step
 
     path = tmp_path / "part.step"
     write_step(holed_box, path)

@@ -5,9 +5,9 @@ import pytest
 import torch
 import trimesh
 
-from render.cameras import camera
-from render.drawing import Frame, line_iou, rasterize
-from render.mesh import mesh_views
+from render.lines.cameras import camera
+from render.lines.drawing import Frame, line_iou, rasterize
+from render.lines.mesh import mesh_views
 from spare3d.augment import augment_batch, mirror, pixel_shifts, shift
 
 SIZE = 96

@@ -157,6 +157,9 @@ def test_report(trained_run, tmp_path):
     result = _invoke("report", trained_run, trained_run / "results.json", "--out", tmp_path / "rep")
     assert result.exit_code == 0, result.output
     assert result.output.count("| P2I | supervised | metric | 24 |") == 1
+    (record,) = json.loads((trained_run / "results.json").read_text())
+    assert record["seconds"] > 0  # the stage's wall time, shown in minutes as the last column
+    assert f"| {record['n']} | {record['seconds'] / 60:.1f} |" in result.output
     for name in ("report.md", "accuracy_by_route.png", "accuracy_vs_size.png"):
         assert (tmp_path / "rep" / name).stat().st_size > 0
     assert cv2.imread(str(tmp_path / "rep" / "accuracy_by_route.png")) is not None

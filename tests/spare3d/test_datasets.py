@@ -38,7 +38,7 @@ def test_to_device_with_sslcore_statistics():
 
 
 def test_packed_split_gives_the_same_items(tmp_path, synthetic):
-    from render.pack import pack_dataset
+    from render.datasets.pack import pack_dataset
 
     make_set, _ = synthetic
     for kind in ("p2i", "poses"):

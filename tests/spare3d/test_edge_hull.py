@@ -4,9 +4,9 @@ import numpy as np
 import torch
 import trimesh
 
-from render.cameras import camera
-from render.drawing import Frame, rasterize
-from render.mesh import mesh_views
+from render.lines.cameras import camera
+from render.lines.drawing import Frame, rasterize
+from render.lines.mesh import mesh_views
 from spare3d.models.edge_hull import EdgeHull, sampling_grid
 
 SIZE = 64

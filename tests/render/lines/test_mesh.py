@@ -1,0 +1,247 @@
+"""Mesh line drawings: edges, silhouettes and ray-cast visibility against geometry, and bad inputs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import trimesh
+
+from render.errors import ModelError
+from render.lines.cameras import DEFAULT_VIEWS, camera
+from render.lines.drawing import Frame, line_iou, line_mask, rasterize
+from render.lines.mesh import (
+    chain_edges,
+    feature_edges,
+    load_mesh,
+    mesh_lines,
+    mesh_views,
+    sample_spacing,
+    silhouette_edges,
+)
+
+REALCAD = Path(__file__).resolve().parents[3].parent / "shared" / "realcad"
+SIZE = 100
+
+
+def polyline_length(lines: list[np.ndarray]) -> float:
+    return float(sum(np.linalg.norm(np.diff(p, axis=0), axis=1).sum() for p in lines))
+
+
+def distance_to_segments(points: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(n,) distance from each 2D point to the nearest of the segments a[k] -> b[k]."""
+    d = b - a
+    t = np.clip(np.einsum("nkj,kj->nk", points[:, None] - a, d) / np.einsum("kj,kj->k", d, d), 0, 1)
+    nearest = a + t[..., None] * d
+    return np.linalg.norm(points[:, None] - nearest, axis=2).min(axis=1)
+
+
+def test_cube_front_view_draws_the_square_outline() -> None:
+    cube = trimesh.creation.box((1, 1, 1))
+    cam = camera("f")
+    frame = Frame.around(*cube.bounds)
+    mask = line_mask(rasterize(mesh_lines(cube, cam), cam, frame, SIZE, line_width=1))
+    half = 0.5 * SIZE / frame.side
+    lo, hi = int(SIZE / 2 - half), int(SIZE / 2 + half)
+    inner = slice(lo + 3, hi - 2)
+    for edge in (mask[lo, inner], mask[hi, inner], mask[inner, lo], mask[inner, hi]):
+        assert edge.mean() > 0.95
+    assert not mask[lo + 2 : hi - 1, lo + 2 : hi - 1].any()
+    assert not mask[: lo - 1].any() and not mask[hi + 2 :].any()
+
+
+def test_cube_isometric_hides_the_three_back_edges() -> None:
+    cube = trimesh.creation.box((1, 1, 1))
+    cam = camera("2")
+    lines = mesh_lines(cube, cam)
+    corners = cube.vertices
+    back = corners[np.argmin(cam.depth(corners))]
+    edges = feature_edges(cube)
+    assert len(edges) == 12
+    is_back = np.all(np.isclose(edges, back), axis=2).any(axis=1)
+    proj = cam.project(edges)
+    expected_hidden = np.linalg.norm(proj[is_back, 1] - proj[is_back, 0], axis=1).sum()
+    expected_visible = np.linalg.norm(proj[~is_back, 1] - proj[~is_back, 0], axis=1).sum()
+    tol = 6 * sample_spacing(cube.bounds)
+    assert polyline_length(lines.hidden) == pytest.approx(expected_hidden, abs=tol)
+    assert polyline_length(lines.visible) == pytest.approx(expected_visible, abs=tol)
+    hidden_points = np.vstack(lines.hidden)
+    assert distance_to_segments(hidden_points, proj[is_back, 0], proj[is_back, 1]).max() < 1e-9
+
+
+def vertical_length(lines: list[np.ndarray], x: float, tol: float = 1e-6) -> float:
+    """Total length of the polyline pieces lying on the vertical line at image x (within tol)."""
+    pieces = np.concatenate([np.stack([p[:-1], p[1:]], axis=1) for p in lines])
+    on = np.all(np.abs(pieces[:, :, 0] - x) <= tol, axis=1)
+    return float(np.abs(pieces[on, 1, 1] - pieces[on, 0, 1]).sum())
+
+
+def holed_box() -> trimesh.Trimesh:
+    """A 2 x 2 x 1 box with a vertical through hole of radius 0.4 (manifold3d boolean)."""
+    return trimesh.creation.box((2, 2, 1)).difference(trimesh.creation.cylinder(0.4, 2, sections=64))
+
+
+def test_through_hole_is_hidden_in_front_and_visible_from_top() -> None:
+    part = holed_box()
+    views = mesh_views(part, [camera("f"), camera("t")])
+    front, top = views["f"], views["t"]
+    # Front: the hole's walls show as hidden vertical lines at x = +-0.4 over the full height 1 (up to
+    # a sample where they end on the grazed bottom face), and no visible line runs there.
+    for x in (-0.4, 0.4):
+        assert vertical_length(front.hidden, x) == pytest.approx(1.0, abs=sample_spacing(part.bounds))
+        assert vertical_length(front.visible, x, tol=0.02) < sample_spacing(part.bounds)
+    # Top: the hole is a visible circle of radius 0.4 (up to the 64-gon's sagitta).
+    radius = np.linalg.norm(np.vstack(top.visible), axis=1)
+    on_circle = radius < 0.8
+    assert on_circle.sum() > 10
+    assert np.allclose(radius[on_circle], 0.4, atol=0.4 * (1 - np.cos(np.pi / 64)) + 1e-9)
+
+
+def test_sphere_silhouette_is_a_circle_of_the_expected_pixel_radius() -> None:
+    sphere = trimesh.creation.icosphere(subdivisions=4, radius=1.0)
+    cam = camera("2")
+    frame = Frame.around(*sphere.bounds)
+    assert len(feature_edges(sphere)) == 0
+    assert len(silhouette_edges(sphere, cam)) > 20
+    lines = mesh_lines(sphere, cam)
+    assert not lines.hidden
+    mask = line_mask(rasterize(lines, cam, frame, SIZE, line_width=1))
+    rows, cols = np.nonzero(mask)
+    radius_px = np.hypot(cols + 0.5 - SIZE / 2, rows + 0.5 - SIZE / 2)
+    expected = 1.0 * SIZE / frame.side
+    assert np.median(radius_px) == pytest.approx(expected, abs=1.0)
+    assert np.all(np.abs(radius_px - expected) < 2.0)
+
+
+def test_cylinder_outline_is_its_side_rectangle() -> None:
+    radius, height = 0.5, 2.0
+    cylinder = trimesh.creation.cylinder(radius, height, sections=64)
+    cam = camera("f")
+    frame = Frame.around(*cylinder.bounds)
+    lines = mesh_lines(cylinder, cam)
+    points = np.vstack(lines.visible)
+    assert np.allclose(points.min(axis=0), [-radius, -height / 2], atol=1e-6)
+    assert np.allclose(points.max(axis=0), [radius, height / 2], atol=1e-6)
+    mask = line_mask(rasterize(lines, cam, frame, SIZE, line_width=1))
+    scale = SIZE / frame.side
+    rows, cols = np.nonzero(mask)
+    assert np.ptp(cols) + 1 == pytest.approx(2 * radius * scale, abs=1.5)
+    assert np.ptp(rows) + 1 == pytest.approx(height * scale, abs=1.5)
+    # Nothing inside the outline: side facets are shaded, not drawn.
+    assert not mask[rows.min() + 2 : rows.max() - 1, cols.min() + 2 : cols.max() - 1].any()
+
+
+def _assert_mesh_agrees_with_exact_hlr(shape, mesh: trimesh.Trimesh, min_iou: float) -> None:
+    from render.lines.hlr import exact_hlr_views, model_frame
+
+    frame = model_frame(shape)
+    cams = [camera(k) for k in ("f", "r", "t", "2")]
+    exact, approx = exact_hlr_views(shape, cams), mesh_views(mesh, cams)
+    for cam in cams:
+        iou = line_iou(rasterize(exact[cam.key], cam, frame), rasterize(approx[cam.key], cam, frame))
+        assert iou >= min_iou, (cam.key, iou)
+
+
+def test_nut_mesh_agrees_with_exact_hlr_of_its_brep(samples_dir: Path) -> None:
+    from render.datasets.samples import hex_nut
+
+    _assert_mesh_agrees_with_exact_hlr(hex_nut(), load_mesh(samples_dir / "hex_nut.stl"), 0.8)
+
+
+@pytest.mark.realcad
+def test_featuretype_mesh_agrees_with_exact_hlr_of_the_step_model() -> None:
+    from render.models.brep import load_shape
+
+    mesh = load_mesh(REALCAD / "trimesh" / "featuretype.STL")
+    mesh.apply_scale(25.4)  # the STL is in inches, the STEP in millimetres
+    _assert_mesh_agrees_with_exact_hlr(load_shape(REALCAD / "trimesh" / "featuretype.STEP"), mesh, 0.8)
+
+
+def _assert_mesh_draws_all_views(path: Path) -> None:
+    mesh = load_mesh(path)
+    frame = Frame.around(*mesh.bounds)
+    cams = [camera(k) for k in DEFAULT_VIEWS]
+    views = mesh_views(mesh, cams)
+    for cam in cams:
+        assert line_mask(rasterize(views[cam.key], cam, frame, 64)).sum() >= 4, cam.key
+
+
+def test_the_sample_mesh_renders_all_views_non_blank(samples_dir: Path) -> None:
+    _assert_mesh_draws_all_views(samples_dir / "hex_nut.stl")
+
+
+MESH_FILES = sorted(p for p in (REALCAD / "trimesh").glob("*") if p.suffix.lower() == ".stl")
+
+
+@pytest.mark.realcad
+@pytest.mark.parametrize("path", MESH_FILES, ids=lambda p: p.name)
+def test_every_realcad_mesh_renders_all_views_non_blank(path: Path) -> None:
+    _assert_mesh_draws_all_views(path)
+
+
+def test_stl_triangle_soup_gets_shared_edges(tmp_path: Path) -> None:
+    path = tmp_path / "cube.STL"
+    trimesh.creation.box((1, 1, 1)).export(path)
+    mesh = load_mesh(path)
+    assert len(mesh.vertices) == 8 and mesh.is_watertight
+    assert len(feature_edges(mesh)) == 12
+
+
+def test_glb_scene_is_concatenated_with_node_transforms(tmp_path: Path) -> None:
+    scene = trimesh.Scene()
+    scene.add_geometry(
+        trimesh.creation.box((1, 1, 1)), transform=trimesh.transformations.translation_matrix([5, 0, 0])
+    )
+    scene.add_geometry(trimesh.creation.box((1, 1, 1)))
+    path = tmp_path / "two.glb"
+    scene.export(path)
+    mesh = load_mesh(path)
+    assert np.allclose(mesh.bounds, [[-0.5, -0.5, -0.5], [5.5, 0.5, 0.5]])
+
+
+def write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "problem"),
+    [
+        ("missing.stl", None, "no such file"),
+        ("model.xyz", b"1 2 3\n", "unknown extension"),
+        ("corrupt.ply", b"ply\nformat nonsense\nend_header\n\x00\x01", "unreadable or corrupt PLY"),
+        ("empty.obj", b"# nothing here\n", "empty mesh"),
+        ("flat.off", b"OFF\n4 2 0\n0 0 0\n1 0 0\n1 1 0\n0 1 0\n3 0 1 2\n3 0 2 3\n", "coplanar"),
+        ("line.off", b"OFF\n3 1 0\n0 0 0\n1 0 0\n2 0 0\n3 0 1 2\n", "zero surface area"),
+    ],
+)
+def test_bad_inputs_raise_one_line_model_errors(
+    tmp_path: Path, name: str, data: bytes | None, problem: str
+) -> None:
+    path = tmp_path / name if data is None else write(tmp_path / name, data)
+    with pytest.raises(ModelError) as err:
+        load_mesh(path)
+    message = str(err.value)
+    assert "\n" not in message and message.startswith(str(path)) and problem in message
+
+
+def test_chain_edges_walks_paths_and_cycles_using_every_edge_once() -> None:
+    cycle = [[0, 1], [2, 1], [3, 2], [3, 4], [5, 4], [0, 5]]
+    path = [[12, 13], [10, 11], [12, 11]]
+    branch = [[20, 21], [21, 22], [23, 21]]
+    pairs = np.array(cycle + path + branch)[np.random.default_rng(0).permutation(12)]
+    paths = chain_edges(pairs)
+    used = sorted(tuple(sorted(e)) for p in paths for e in zip(p[:-1].tolist(), p[1:].tolist(), strict=True))
+    assert used == sorted(tuple(sorted(e)) for e in pairs.tolist())
+    as_lists = [p.tolist() for p in paths]
+    assert [10, 11, 12, 13] in as_lists or [13, 12, 11, 10] in as_lists
+    closed = [p for p in as_lists if p[0] == p[-1]]
+    assert len(closed) == 1 and sorted(closed[0][:-1]) == [0, 1, 2, 3, 4, 5]
+    assert len(paths) == 4  # cycle, path, and the branch as two paths
+
+
+def test_mesh_outlines_come_as_long_polylines() -> None:
+    sphere = trimesh.creation.icosphere(subdivisions=3, radius=1.0)
+    lines = mesh_lines(sphere, camera("f"))
+    assert len(lines.visible) == 1 and np.allclose(lines.visible[0][0], lines.visible[0][-1])
