@@ -56,6 +56,7 @@ from render.datasets.layout import (
     N_CHOICES,
     SPLITS,
     TASKS,
+    answer_value,
 )
 from render.datasets.questions import RECIPES, Drawer, Question, RecipeError
 from render.errors import ModelError, StateFileError
@@ -476,7 +477,7 @@ def finalize(
         (out / split).mkdir(exist_ok=True)
         if config.task in LABELLED_TASKS:
             answers = {
-                r["id"]: r["label"]
+                r["id"]: answer_value(config.task, r["label"])
                 for r in final.values()
                 if r["status"] == "ok" and r["split"] == split and (out / split / r["id"]).is_dir()
             }

@@ -1,8 +1,9 @@
 """The SPARE3D on-disk layouts that `render dataset` writes and `render check` / `render pack` read.
 
 A split folder (train, valid, test) holds one folder per question (ID = folder name) and, for the
-question tasks, `answer.json` {ID: label} with labels 0..3 (released data sometimes has strings
-"0".."3"; both are read). Files of one question, per task:
+question tasks, `answer.json` {ID: label} with labels 0..3, written as the released data writes them:
+integers for t2i and p2i, strings "0".."3" for i2p (the released I2P loader compares labels with
+"0".."3"; `answer_value`). Both forms are read, for every task. Files of one question, per task:
 
 - t2i:   ID_f.png ID_r.png ID_t.png 0.png 1.png 2.png 3.png     (candidates from pose 2)
 - p2i:   as t2i plus one empty pose_k.txt, k in 1..8              (which candidate is pose k)
@@ -56,6 +57,12 @@ def expected_images(task: str, qid: str, names: Collection[str]) -> set[str]:
 def pose_marker(k: int | str) -> str:
     """The empty file naming the asked pose of a p2i question."""
     return f"pose_{k}.txt"
+
+
+def answer_value(task: str, label: int) -> int | str:
+    """A label as answer.json holds it: the string "0".."3" for i2p (as the released I2P data and its
+    loader, Code/Isometric_to_pose/Dataloader.py, have it), the integer for t2i and p2i."""
+    return str(label) if task == "i2p" else int(label)
 
 
 def parse_label(value: object) -> int | None:

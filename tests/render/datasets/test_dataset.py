@@ -92,7 +92,9 @@ def test_layout_is_exact_per_task(tmp_path, task: str) -> None:
     assert has_answers == (task in ("i2p", "p2i"))
     if has_answers:
         answers = json.loads((train / ANSWER_FILE).read_text())
-        assert sorted(answers) == folders and all(a in range(4) for a in answers.values())
+        assert sorted(answers) == folders and all(int(a) in range(4) for a in answers.values())
+        # as the released data writes them: strings for i2p, integers for t2i and p2i
+        assert {type(a) for a in answers.values()} == {str if task == "i2p" else int}
 
 
 def test_t2i_layout_answer_and_manifest(t2i_set: Path) -> None:
