@@ -61,7 +61,13 @@ class Drawer:
 
     def lines(self, model: Solid, views: tuple[str, ...], frame: Frame) -> dict[str, ViewLines]:
         if model.shape is None:
-            return mesh_views(model.mesh, [camera(v) for v in views])
+            if model.groups is None:
+                return mesh_views(model.mesh, [camera(v) for v in views])
+            # a CSG mesh: edges where two primitives meet at more than one chord's angle (coaxial
+            # surfaces of two primitives continue each other within it)
+            return mesh_views(
+                model.mesh, [camera(v) for v in views], groups=model.groups, group_angle_deg=360 / model.segments
+            )
         shape, with_hidden = model.shape, self.hidden != "off"
         if self.method != "auto":
             return render_shape(shape, views, self.method, frame, with_hidden)

@@ -94,11 +94,27 @@ def sample_spacing(bounds: np.ndarray, per_pixel: float = SAMPLES_PER_PIXEL) -> 
     return Frame.around(bounds[0], bounds[1]).side / (REFERENCE_SIZE * per_pixel)
 
 
-def feature_edge_index(mesh: trimesh.Trimesh, angle_deg: float = SHARP_ANGLE_DEG) -> np.ndarray:
-    """(E, 2) vertex indices of sharp edges (dihedral angle > angle_deg) and boundary edges (one face)."""
+def feature_edge_index(
+    mesh: trimesh.Trimesh,
+    angle_deg: float = SHARP_ANGLE_DEG,
+    groups: np.ndarray | None = None,
+    group_angle_deg: float = 0.0,
+) -> np.ndarray:
+    """(E, 2) vertex indices of sharp edges (dihedral angle > angle_deg) and boundary edges (one face).
+
+    With `groups` (one label per face: the surface it belongs to, e.g. the primitive of a CSG mesh)
+    an edge between faces of different groups is sharp already when its dihedral angle exceeds
+    `group_angle_deg`: where two surfaces meet at a shallow angle, which the angle test alone misses,
+    but not where two coincident surfaces (coplanar faces) continue each other.
+    """
     from trimesh.grouping import group_rows
 
-    sharp = mesh.face_adjacency_edges[mesh.face_adjacency_angles > np.radians(angle_deg)]
+    angles = mesh.face_adjacency_angles
+    sharp_mask = angles > np.radians(angle_deg)
+    if groups is not None:
+        pairs = mesh.face_adjacency
+        sharp_mask |= (groups[pairs[:, 0]] != groups[pairs[:, 1]]) & (angles > np.radians(group_angle_deg))
+    sharp = mesh.face_adjacency_edges[sharp_mask]
     boundary = mesh.edges_sorted[group_rows(mesh.edges_sorted, require_count=1)]
     return np.vstack([sharp, boundary.reshape(-1, 2)])
 
@@ -343,12 +359,15 @@ def mesh_views(
     cams: Sequence[Camera],
     angle_deg: float = SHARP_ANGLE_DEG,
     spacing: float | None = None,
+    groups: np.ndarray | None = None,
+    group_angle_deg: float = 0.0,
 ) -> dict[str, ViewLines]:
-    """Visible and hidden lines of several views; sharp edges and the ray intersector are built once."""
+    """Visible and hidden lines of several views; sharp edges and the ray intersector are built once
+    (`groups`, `group_angle_deg`: see `feature_edge_index`)."""
     spacing = sample_spacing(mesh.bounds) if spacing is None else spacing
     offset = RAY_OFFSET * float(mesh.scale)
     occluded = ray_caster(mesh.vertices, mesh.faces)
-    sharp = feature_edge_index(mesh, angle_deg)
+    sharp = feature_edge_index(mesh, angle_deg, groups, group_angle_deg)
     out = {}
     for cam in cams:
         edges = path_segments(chain_edges(edge_index_union(sharp, silhouette_edge_index(mesh, cam))))

@@ -15,6 +15,13 @@ Piece count and volume are decided on a mesh proxy: the same steps on coarse mes
 The exact OpenCASCADE boolean, tens of milliseconds, then runs only for steps the proxy keeps (about
 1 in 4 drawn steps is rejected), and its result only has to be one valid solid.
 
+Two kernels (`KERNELS`) build the same models: "occt" as above, an exact B-rep with its proxy; "mesh"
+only manifold3d meshes: the proxy decides every step exactly as for "occt" (so a seed gives the same
+primitives on both, unless OpenCASCADE finds a result invalid, which is rare), and the drawn mesh is
+built by the same steps with `draw_segments(size)` chords a circle, which must again be one piece that
+changed volume. Its triangles keep the primitive they came from (manifold3d's original ids), which the
+mesh route uses to draw the edges where two primitives meet (`render.lines.mesh.feature_edge_index`).
+
 `recipe_primitive` draws the primitive a SPARE3D question subtracts from a model with bounding-box
 extents (X, Y, Z): centre uniform within +-25% of the extents around the box centre and, with
 A = (X + Y + Z) / 5, box sides U(0.5A, A), sphere radius U(0.25A, 0.5A), cone and cylinder radius
@@ -23,6 +30,7 @@ U(0.25A, 0.5A) and height U(0.5A, A).
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -66,6 +74,13 @@ MODEL_TRIES = 50
 MAX_PRIMITIVES = 24  # bounds a model's build time: 24 primitives took about 12 s, 32 about 36 s (seed 0)
 STEP_TIMESTAMP = "1970-01-01T00:00:00"
 PROXY_SEGMENTS = 24
+KERNELS: tuple[str, ...] = ("mesh", "occt")
+# The mesh kernel chords a circle finely enough that its polygon departs from the circle by at most
+# CHORD_ERROR_PX pixels at the output size; a circle's radius is at most RADIUS_FRACTION of the image
+# side (a primitive of the model: radius <= half the largest extent = 1/(2 x 1.7) of the frame; a
+# question's cut: radius <= 0.5 A <= 0.3 x the largest extent).
+CHORD_ERROR_PX = 0.25
+RADIUS_FRACTION = 0.3
 # Pieces of a proxy result under this fraction of its volume are slivers between a coarse mesh's chords
 # and a surface the exact solid touches.
 SLIVER = 1e-3
@@ -121,6 +136,15 @@ def make_primitive(
     if kind == "cone":
         return BRepPrimAPI_MakeCone(base, radius, 0.0, height).Shape()
     raise ValueError(f"unknown primitive kind {kind!r}; expected one of {', '.join(KINDS)}")
+
+
+def draw_segments(size: int) -> int:
+    """Chords per circle of the mesh kernel at `size` px: the polygon of the largest circle a drawing
+    can show departs from it by at most CHORD_ERROR_PX (a multiple of 8, at least PROXY_SEGMENTS):
+    40 at 200 px, 56 at 512 px."""
+    radius = RADIUS_FRACTION * size
+    n = math.pi / math.acos(1 - CHORD_ERROR_PX / radius) if radius > CHORD_ERROR_PX else 0
+    return max(PROXY_SEGMENTS, 8 * math.ceil(n / 8))
 
 
 def _frame_of_axis(axis: tuple[int, int, int]) -> np.ndarray:
@@ -265,46 +289,100 @@ def mesh_step(mesh: Manifold, tool: Manifold, op: str) -> Manifold | None:
     return result if kept.all() else Manifold.compose([s for s, k in zip(surfaces, kept, strict=True) if k])
 
 
+def _main_solid(shape: TopoDS_Shape) -> TopoDS_Shape | None:
+    """The shape's only solid, or its largest when every other one is a sliver (under SLIVER of the
+    largest's volume, as the proxy drops them), if that is valid (BRepCheck); else None."""
+    found = solids(shape)
+    if len(found) > 1:
+        volumes = [volume(s) for s in found]
+        largest = int(np.argmax(volumes))
+        if any(v > SLIVER * volumes[largest] for j, v in enumerate(volumes) if j != largest):
+            return None
+        found = [found[largest]]
+    return found[0] if len(found) == 1 and BRepCheck_Analyzer(found[0]).IsValid() else None
+
+
+def exact_step(shape: TopoDS_Shape, tool: TopoDS_Shape, op: str) -> TopoDS_Shape | None:
+    """The solid of `shape` fused with or cut by `tool` for a step the proxy kept, or None.
+
+    The result must be one valid solid after dropping slivers (`_main_solid`). Merging coplanar faces
+    (`boolean`) sometimes leaves an invalid solid where the plain boolean's is valid; then the plain
+    one is taken. So OpenCASCADE follows the proxy's decisions in all but rare cases (10 of 201 kept
+    steps of 40 models were refused before: 6 slivers, 4 invalid after merging faces; 2 now)."""
+    try:
+        algo = (BRepAlgoAPI_Fuse if op == "union" else BRepAlgoAPI_Cut)(shape, tool)
+        if not algo.IsDone():
+            return None
+        raw = algo.Shape()
+        unify = ShapeUpgrade_UnifySameDomain(raw, True, True, False)
+        unify.Build()
+        merged = unify.Shape()
+    except Standard_Failure:
+        return None
+    solid = _main_solid(merged)
+    return solid if solid is not None else _main_solid(raw)
+
+
 def proxied_step(
     shape: TopoDS_Shape, mesh: Manifold, primitive: Primitive, op: str
 ) -> tuple[TopoDS_Shape, Manifold] | None:
     """One step on a solid and its mesh proxy (module docstring): (solid, proxy) or None if rejected."""
     stepped = mesh_step(mesh, primitive.mesh(), op)
-    result = None if stepped is None else boolean(shape, primitive.shape(), op)
-    solid = None if result is None else valid_solid(result)
+    solid = None if stepped is None else exact_step(shape, primitive.shape(), op)
     return None if solid is None else (solid, stepped)
+
+
+def fine_step(
+    proxy: Manifold, fine: Manifold, primitive: Primitive, op: str, segments: int
+) -> tuple[Manifold, Manifold] | None:
+    """One step of the mesh kernel: the proxy decides it (as `proxied_step`), then the fine mesh
+    (`segments` chords a circle) must again be one piece that changed volume; (proxy, fine) or None."""
+    stepped = mesh_step(proxy, primitive.mesh(), op)
+    drawn = None if stepped is None else mesh_step(fine, primitive.mesh(segments), op)
+    return None if drawn is None else (stepped, drawn)
 
 
 @dataclass(frozen=True)
 class CsgModel:
     """A generated solid, its mesh proxy, and how it was made: the base primitive, then (operation,
-    primitive) steps."""
+    primitive) steps. The "occt" kernel gives `shape`, the "mesh" kernel `fine`, the mesh drawn
+    (`segments` chords a circle)."""
 
-    shape: TopoDS_Shape
+    shape: TopoDS_Shape | None
     mesh: Manifold
     steps: tuple[tuple[str, Primitive], ...]
+    fine: Manifold | None = None
+    segments: int = PROXY_SEGMENTS
 
     @property
     def n_primitives(self) -> int:
         return len(self.steps)
 
 
-def _build(rng: np.random.Generator, n: int) -> CsgModel | None:
+def _build(rng: np.random.Generator, n: int, kernel: str, segments: int) -> CsgModel | None:
     base = random_primitive(rng)
-    shape, mesh = base.shape(), base.mesh()
+    mesh = base.mesh()
+    # the state the kernel carries besides the proxy: the B-rep (occt) or the fine mesh (mesh)
+    other = base.shape() if kernel == "occt" else base.mesh(segments)
     steps: list[tuple[str, Primitive]] = [("base", base)]
     for _ in range(n - 1):
         for _ in range(STEP_TRIES):
             primitive = random_primitive(rng)
             op = "union" if rng.random() < UNION_PROBABILITY else "cut"
-            stepped = proxied_step(shape, mesh, primitive, op)
+            if kernel == "occt":
+                stepped = proxied_step(other, mesh, primitive, op)
+            else:
+                stepped = fine_step(mesh, other, primitive, op, segments)
+                stepped = None if stepped is None else stepped[::-1]
             if stepped is not None:
-                shape, mesh = stepped
+                other, mesh = stepped
                 steps.append((op, primitive))
                 break
         else:
             return None
-    return CsgModel(shape, mesh, tuple(steps))
+    if kernel == "occt":
+        return CsgModel(other, mesh, tuple(steps))
+    return CsgModel(None, mesh, tuple(steps), other, segments)
 
 
 def replay(steps: Sequence[tuple[str, Primitive]]) -> TopoDS_Shape:
@@ -319,14 +397,22 @@ def replay(steps: Sequence[tuple[str, Primitive]]) -> TopoDS_Shape:
     return shape
 
 
-def csg_model(rng: np.random.Generator, primitives: tuple[int, int] = (3, 8)) -> CsgModel:
-    """A random CSG solid of between primitives[0] and primitives[1] primitives (both included)."""
+def csg_model(
+    rng: np.random.Generator,
+    primitives: tuple[int, int] = (3, 8),
+    kernel: str = "occt",
+    segments: int = PROXY_SEGMENTS,
+) -> CsgModel:
+    """A random CSG solid of between primitives[0] and primitives[1] primitives (both included), built
+    by `kernel` (module docstring; "mesh" chords circles by `segments`)."""
     lo, hi = primitives
     if not 1 <= lo <= hi:
         raise ValueError(f"bad primitive range {lo}-{hi}: need 1 <= A <= B")
+    if kernel not in KERNELS:
+        raise ValueError(f"unknown kernel {kernel!r}; expected one of {', '.join(KERNELS)}")
     n = int(rng.integers(lo, hi + 1))
     for _ in range(MODEL_TRIES):
-        model = _build(rng, n)
+        model = _build(rng, n, kernel, segments)
         if model is not None:
             return model
     raise CsgError(f"no valid {n}-primitive solid in {MODEL_TRIES} tries")

@@ -6,6 +6,10 @@ counts only if it is one solid that lost volume. How that is decided depends on 
   volume (`render.models.csg.subtract`);
 - a generated CSG solid: the cut is tried on its mesh proxy first, which decides piece count and
   volume, and the exact cut must then be one valid solid (`render.models.csg.proxied_step`);
+- a generated CSG solid of the mesh kernel: the cut is decided on its proxy as above, and its fine
+  mesh (`render.models.csg.draw_segments` chords a circle) must again be one piece that lost volume
+  (`render.models.csg.fine_step`); no OpenCASCADE at all. Its triangles keep the primitive they came
+  from (`groups`), which the mesh route draws edges between;
 - a mesh read from a file (STL, OBJ, PLY, OFF, GLB): a manifold3d cut with the primitive chorded by
   `DRAW_SEGMENTS` segments a circle, fine enough to draw, must be one piece that lost volume. This
   needs a closed, consistently oriented (manifold) mesh; drawing alone does not.
@@ -25,7 +29,17 @@ from manifold3d import Manifold, Mesh64
 from OCP.TopoDS import TopoDS_Shape
 
 from render.models.brep import shape_bounds
-from render.models.csg import Primitive, mesh_step, proxied_step, solids, subtract, volume
+from render.models.csg import (
+    PROXY_SEGMENTS,
+    CsgModel,
+    Primitive,
+    fine_step,
+    mesh_step,
+    proxied_step,
+    solids,
+    subtract,
+    volume,
+)
 
 if TYPE_CHECKING:
     import trimesh
@@ -39,11 +53,28 @@ class NotSubtractableError(ValueError):
 
 @dataclass(frozen=True, eq=False)
 class Solid:
-    """A model: `shape` (B-rep), with a mesh `proxy` for generated CSG solids, or only `mesh`."""
+    """A model: `shape` (B-rep), with a mesh `proxy` for generated CSG solids, or only `mesh`; a CSG
+    solid of the mesh kernel is its `mesh` drawn, the manifold3d `fine` mesh it came from (`segments`
+    chords a circle), its `proxy`, and `groups`, each triangle's primitive (manifold3d original id)."""
 
     shape: TopoDS_Shape | None = None
     proxy: Manifold | None = None
     mesh: trimesh.Trimesh | None = None
+    fine: Manifold | None = None
+    segments: int = PROXY_SEGMENTS
+    groups: np.ndarray | None = None
+
+    @classmethod
+    def of_csg(cls, model: CsgModel) -> Solid:
+        """The Solid of a generated CSG model of either kernel."""
+        if model.fine is None:
+            return cls(model.shape, model.mesh)
+        return cls.of_fine(model.mesh, model.fine, model.segments)
+
+    @classmethod
+    def of_fine(cls, proxy: Manifold, fine: Manifold, segments: int) -> Solid:
+        mesh, groups = _trimesh_groups(fine)
+        return cls(proxy=proxy, mesh=mesh, fine=fine, segments=segments, groups=groups)
 
     def __post_init__(self) -> None:
         if (self.shape is None) == (self.mesh is None):
@@ -79,6 +110,9 @@ class Solid:
 
     def minus(self, primitive: Primitive) -> Solid | None:
         """This model minus the primitive if that is one solid that lost volume (module docstring)."""
+        if self.fine is not None:
+            stepped = fine_step(self.proxy, self.fine, primitive, "cut", self.segments)
+            return None if stepped is None else Solid.of_fine(*stepped, self.segments)
         if self.shape is None:
             cut = mesh_step(self.manifold, primitive.mesh(DRAW_SEGMENTS), "cut")
             return None if cut is None else Solid(mesh=_trimesh(cut))
@@ -96,3 +130,15 @@ def _trimesh(solid: Manifold) -> trimesh.Trimesh:
 
     mesh = solid.to_mesh64()
     return trimesh.Trimesh(np.asarray(mesh.vert_properties)[:, :3], np.asarray(mesh.tri_verts), process=True)
+
+
+def _trimesh_groups(solid: Manifold) -> tuple[trimesh.Trimesh, np.ndarray]:
+    """The manifold as a trimesh (vertices as manifold3d shares them, no processing) and the original
+    id of each triangle."""
+    import trimesh
+
+    mesh = solid.to_mesh64()
+    starts, ids = np.asarray(mesh.run_index, np.int64), np.asarray(mesh.run_original_id, np.int64)
+    groups = np.repeat(ids, np.diff(starts) // 3)
+    out = trimesh.Trimesh(np.asarray(mesh.vert_properties)[:, :3], np.asarray(mesh.tri_verts), process=False)
+    return out, groups
