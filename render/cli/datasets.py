@@ -27,7 +27,7 @@ from render.datasets.pack import PACKED_DIR, PackError, pack_dataset
 from render.errors import StateFileError
 from render.files import read_json, write_atomic
 from render.lines.drawing import HIDDEN_STYLES
-from render.models.csg import CsgError, csg_model, parse_primitive_range, write_brep, write_step
+from render.models.csg import KERNELS, CsgError, csg_model, parse_primitive_range, write_brep, write_step
 
 
 def _primitives(ctx: click.Context, param: click.Parameter, value: str) -> tuple[int, int]:
@@ -168,6 +168,19 @@ def _parsed(parse):
     help="Seconds per model (with --method exact: per attempt, exact then the polygonal fallback).",
 )
 @click.option("--method", default="auto", show_default=True, type=click.Choice(METHODS), help="Line route.")
+@click.option(
+    "--kernel",
+    type=click.Choice(KERNELS),
+    help="--csg: build and cut models with manifold3d meshes drawn by the mesh route (mesh; the "
+    "default with --method auto or mesh) or with OpenCASCADE B-reps (occt; the default with exact, poly).",
+)
+@click.option(
+    "--variants",
+    default=2,
+    show_default=True,
+    type=click.IntRange(2),
+    help="pairs: K subtractions of each model, drawn once, and an item for each of their K(K-1)/2 pairs.",
+)
 @click.option("--extra-poses", is_flag=True, help="poses task: also poses 9-20.")
 @click.option(
     "--min-visible-change",
@@ -195,6 +208,8 @@ def dataset(
     shard: tuple[int, int],
     time_limit: float,
     method: str,
+    kernel: str | None,
+    variants: int,
     extra_poses: bool,
     min_visible_change: int,
     max_models: int | None,
@@ -218,6 +233,8 @@ def dataset(
             method=method,
             extra_poses=extra_poses,
             min_visible_change=min_visible_change,
+            kernel=kernel,
+            variants=variants,
         )
         report = build_dataset(config, out_dir, workers, shard, time_limit, max_models)
     except (DatasetError, StateFileError) as exc:

@@ -24,6 +24,14 @@ record, and removes the later question. Each t2i question's record holds its dif
 distractor's drawing differs from the answer's, `render.datasets.difficulty`), each pairs item's the
 visible change between its two objects; `--min-visible-change` (default 0, as SPARE3D) redraws
 distractors below it.
+
+Generated CSG models are built by one of two kernels (`--kernel`, `render.models.csg`): "mesh" (the
+default with the mesh route: manifold3d booleans for the model and every subtraction, drawn by the
+mesh route) or "occt" (OpenCASCADE B-reps; the default with --method exact or poly). Both make the
+same choices from a seed (the proxy decides every step), so they give the same models and questions
+but for rare steps OpenCASCADE refuses; each record names its kernel. Pairs sets with `--variants K`
+make K pairwise distinct subtractions of each model and one item per pair of them (K (K - 1) / 2
+items `ID_a-b`, hard links to the K drawings, `render.datasets.questions.pairs`).
 """
 
 from __future__ import annotations
@@ -65,13 +73,15 @@ from render.lines.drawing import DEFAULT_MARGIN
 from render.lines.mesh import is_mesh_file, load_mesh
 from render.lines.views import METHODS, find_models, output_stems
 from render.models.brep import load_shape
-from render.models.csg import CsgError, csg_model
+from render.models.csg import KERNELS, CsgError, csg_model, draw_segments
 from render.models.solid import NotSubtractableError, Solid
 from render.workers.jobs import Outcome, interrupt_flag, run_jobs
 from render.workers.timelimit import call_with_time_limit
 
 CSG_INDEX = "csg.json"  # written by `render csg`: {"models": {file name: primitive count}}
 DEFAULT_TIME_LIMIT = 60.0
+# Parameters whose default changed after builds were made without them: what those builds did.
+LEGACY_DEFAULTS = {"kernel": "occt"}
 FORMAT = "linedraw3d-dataset/1"
 
 
@@ -96,6 +106,8 @@ class DatasetConfig:
     method: str = "auto"
     extra_poses: bool = False
     min_visible_change: int = 0
+    kernel: str | None = None  # None: "mesh" for methods auto and mesh, "occt" for exact and poly
+    variants: int = 2
 
     def __post_init__(self) -> None:
         if self.task not in TASKS:
@@ -106,6 +118,14 @@ class DatasetConfig:
             raise DatasetError(f"split {self.split} is not three fractions >= 0 summing to 1")
         if self.method not in METHODS:
             raise DatasetError(f"unknown method {self.method!r}; expected one of {', '.join(METHODS)}")
+        if self.kernel is None:
+            object.__setattr__(self, "kernel", "occt" if self.method in ("exact", "poly") else "mesh")
+        if self.kernel not in KERNELS:
+            raise DatasetError(f"unknown kernel {self.kernel!r}; expected one of {', '.join(KERNELS)}")
+        if self.kernel == "mesh" and self.method in ("exact", "poly") and self.csg is not None:
+            raise DatasetError(f"--method {self.method} draws B-reps: use it with --kernel occt")
+        if self.variants < 2 or (self.variants > 2 and self.task != "pairs"):
+            raise DatasetError(f"--variants {self.variants}: need K >= 2, and K > 2 only with --task pairs")
 
     def to_json(self) -> dict:
         return json.loads(json.dumps(asdict(self)))
@@ -191,8 +211,10 @@ def _make_question(job: Job, method: str) -> tuple[Question, int | None, str]:
     config, spec = job.config, job.spec
     rng = np.random.default_rng([config.seed, spec.index])
     if spec.path is None:
-        csg = csg_model(rng, config.primitives)
-        model, n_primitives = Solid(csg.shape, csg.mesh), csg.n_primitives
+        csg = csg_model(rng, config.primitives, config.kernel, draw_segments(config.size))
+        model, n_primitives = Solid.of_csg(csg), csg.n_primitives
+        if config.kernel == "mesh":
+            method = "mesh"
     elif is_mesh_file(spec.path):
         model, n_primitives, method = Solid(mesh=load_mesh(spec.path)), None, "mesh"
     else:
@@ -201,6 +223,8 @@ def _make_question(job: Job, method: str) -> tuple[Question, int | None, str]:
     extra = {"extra_poses": config.extra_poses} if config.task == "poses" else {}
     if config.task in ("t2i", "pairs"):
         extra = {"min_visible_change": config.min_visible_change}
+    if config.variants > 2:
+        extra["variants"] = config.variants
     question = RECIPES[config.task](spec.qid, model, rng, job.label, draw, config.margin, **extra)
     used = "mesh" if method == "auto" else method
     if draw.fallbacks:
@@ -216,8 +240,22 @@ def problems(question: Question) -> list[str]:
     return found
 
 
+def _kernel(job: Job) -> str:
+    """What built and cut the model: the config's kernel for generated CSG, else by its file."""
+    if job.spec.path is None:
+        return job.config.kernel
+    return "mesh" if is_mesh_file(job.spec.path) else "occt"
+
+
 def write_question(question: Question, out: Path, split: str, qid: str) -> None:
-    """Write a question folder whole or not at all: into .build/tmp, then renamed into the split."""
+    """Write a question folder whole or not at all: into .build/tmp, then renamed into the split.
+
+    A question of several items (`Question.items`) is one folder per item, each renamed whole; an
+    image is encoded and written once, into the first item holding it, and the other items' files are
+    hard links to that file (copies where the file system has no links)."""
+    if question.items is not None:
+        _write_items(question, out, split)
+        return
     tmp = out / BUILD_DIR / "tmp" / f"{qid}.{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
@@ -232,6 +270,37 @@ def write_question(question: Question, out: Path, split: str, qid: str) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.rmtree(target, ignore_errors=True)  # left by a run killed before it recorded this model
     os.rename(tmp, target)
+
+
+def _png(image: np.ndarray, name: str) -> bytes:
+    ok, data = cv2.imencode(".png", cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+    if not ok:
+        raise RuntimeError(f"PNG encoding failed for {name}")
+    return data.tobytes()
+
+
+def _write_items(question: Question, out: Path, split: str) -> None:
+    tmp_root = out / BUILD_DIR / "tmp"
+    written: dict[str, Path] = {}
+    folders = []
+    for item, files in question.items.items():
+        tmp = tmp_root / f"{item}.{os.getpid()}"
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        for name, key in files.items():
+            if key in written:
+                try:
+                    os.link(written[key], tmp / name)
+                except OSError:
+                    shutil.copyfile(written[key], tmp / name)
+            else:
+                (tmp / name).write_bytes(_png(question.images[key], name))
+                written[key] = tmp / name
+        folders.append((tmp, out / split / item))
+    for tmp, target in folders:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(target, ignore_errors=True)
+        os.rename(tmp, target)
 
 
 def build_model(job: Job) -> dict:
@@ -258,8 +327,11 @@ def build_model(job: Job) -> dict:
         "label": job.label,
         "n_primitives": n_primitives,
         "method": method,
+        "kernel": _kernel(job),
         **question.info,
     }
+    if question.items is not None:
+        record["items"] = list(question.items)
     found = problems(question)
     if found:
         return record | {
@@ -294,6 +366,7 @@ def prepare_output(out: Path, config: DatasetConfig) -> None:
         new = config.to_json()
         # a parameter added after the build was made reads as its default (the build's behaviour)
         added = {f.name: f.default for f in fields(DatasetConfig) if f.default is not MISSING}
+        added |= LEGACY_DEFAULTS
         held = read_json(
             config_path, "the build's parameters are lost: use a new folder (or delete this one)"
         )
@@ -393,6 +466,9 @@ def build_dataset(
     if config.method in ("auto", "mesh"):
         # imported once here, so that each forked worker inherits it instead of importing it again
         importlib.import_module("render.lines.tessellate")
+        for name in ("trimesh", "trimesh.grouping", "embreex.rtcore_scene", "embreex.mesh_construction"):
+            with contextlib.suppress(ImportError):
+                importlib.import_module(name)
     bar = tqdm(total=len(jobs), unit="question", desc=f"{config.task}", disable=not progress, smoothing=0.05)
     try:
         with (
@@ -472,7 +548,8 @@ def finalize(
                 "status": "filtered",
                 "reason": f"three views near-identical to question {records[first]['id']}",
             }
-            shutil.rmtree(out / final[i]["split"] / final[i]["id"], ignore_errors=True)
+            for item in final[i].get("items", [final[i]["id"]]):
+                shutil.rmtree(out / final[i]["split"] / item, ignore_errors=True)
     for split in SPLITS:
         (out / split).mkdir(exist_ok=True)
         if config.task in LABELLED_TASKS:
@@ -485,16 +562,22 @@ def finalize(
                 out / split / ANSWER_FILE, (json.dumps(answers, indent=1, sort_keys=True) + "\n").encode()
             )
     questions = {
-        r["id"]: {
+        item: {
             "split": r["split"],
             "model": r["source"],
             "index": i,
             "n_primitives": r["n_primitives"],
             "label": r["label"],
-            **{k: r[k] for k in ("difficulty", "visible_change") if k in r},
+            **{k: r[k] for k in ("difficulty",) if k in r},
+            **(
+                {"visible_change": r["visible_change"][item] if "items" in r else r["visible_change"]}
+                if "visible_change" in r
+                else {}
+            ),
         }
         for i, r in sorted(final.items())
         if r["status"] == "ok"
+        for item in r.get("items", [r["id"]])
     }
     statuses = [r["status"] for r in final.values()]
     manifest = {

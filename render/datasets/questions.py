@@ -10,7 +10,9 @@ model, centred on its box, so candidates made by subtracting primitives line up 
 - i2p: the model's three views and its drawing from pose (1, 2, 5, 6)[label].
 - p2i: the three views, a random pose k in 1..8 and 4 drawings from 4 distinct poses, pose k at `label`.
 - pairs: two similar objects (model minus two different random primitives, distinct as in t2i), three
-  views and a pose-2 drawing of each, "left" and "right".
+  views and a pose-2 drawing of each, "left" and "right". With K variants (K > 2): K such objects,
+  pairwise distinct, each drawn once, and one pairs item per pair of them, K (K - 1) / 2 items
+  `{qid}_{a}-{b}` (a < b: left a, right b) whose files are those drawings (`Question.items`).
 - poses: the three views and poses 1-8 (and 9-20 with extra poses).
 A recipe also returns the sets whose members must look different for the question to be well posed
 (candidates; for pairs the three views of each object as well, which for t2i `distinct_objects` has
@@ -97,6 +99,9 @@ class Question:
     markers: tuple[str, ...] = ()
     distinct: list[tuple[str, dict[str, tuple[np.ndarray, ...]]]] = field(default_factory=list)
     info: dict = field(default_factory=dict)
+    # Several items made of shared drawings: item id -> {file name in the item: key in `images`}; each
+    # image is written once and the items' files are links to it. None: one item, `images` its files.
+    items: dict[str, dict[str, str]] | None = None
 
 
 def _frame(model: Solid, margin: float) -> Frame:
@@ -249,9 +254,12 @@ def pairs(
     draw: Drawer,
     margin: float = DEFAULT_MARGIN,
     min_visible_change: int = 0,
+    variants: int = 2,
 ) -> Question:
     bounds = model.bounds()
     frame = Frame.around(*bounds, margin=margin)
+    if variants > 2:
+        return _variant_pairs(qid, model, rng, draw, frame, bounds, min_visible_change, variants)
     left, right = distinct_objects(model, rng, 2, draw, frame, bounds, min_visible_change=min_visible_change)
     images = {}
     for side, d in (("left", left), ("right", right)):
@@ -268,6 +276,50 @@ def pairs(
             ),
         ],
         info={"visible_change": changed_pixels(visible_pixels(left["2"]), visible_pixels(right["2"]))},
+    )
+
+
+def variant_item(qid: str, a: int, b: int) -> str:
+    """The id of the pairs item of variants a < b of model `qid`."""
+    return f"{qid}_{a}-{b}"
+
+
+def _variant_pairs(
+    qid: str,
+    model: Solid,
+    rng: np.random.Generator,
+    draw: Drawer,
+    frame: Frame,
+    bounds: tuple[np.ndarray, np.ndarray],
+    min_visible_change: int,
+    variants: int,
+) -> Question:
+    """K variants of one model, pairwise distinct, and a pairs item for each pair of them."""
+    drawn = distinct_objects(model, rng, variants, draw, frame, bounds, min_visible_change=min_visible_change)
+    images = {f"v{k}_{v}.png": d[v] for k, d in enumerate(drawn) for v in (*THREE, "2")}
+    items, change = {}, {}
+    for a in range(variants):
+        for b in range(a + 1, variants):
+            item = variant_item(qid, a, b)
+            files = {}
+            for side, k in (("left", a), ("right", b)):
+                files |= {f"{item}_{v}{side}.png": f"v{k}_{v}.png" for v in THREE}
+                files[f"isometric_{side}.png"] = f"v{k}_2.png"
+            items[item] = files
+            change[item] = changed_pixels(visible_pixels(drawn[a]["2"]), visible_pixels(drawn[b]["2"]))
+    return Question(
+        images,
+        None,
+        ("v0_f.png", "v0_r.png", "v0_t.png"),
+        distinct=[
+            ("identical objects", {f"variant {k}": (d["2"],) for k, d in enumerate(drawn)}),
+            (
+                "objects with the same three views",
+                {f"variant {k}": tuple(d[v] for v in THREE) for k, d in enumerate(drawn)},
+            ),
+        ],
+        info={"visible_change": change},
+        items=items,
     )
 
 
