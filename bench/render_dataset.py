@@ -13,6 +13,10 @@ Then the packed-read rate: `render pack` on our set and random-order reads throu
 
     .venv/bin/python bench/render_dataset.py -n 60 --workers 2
 
+Ours runs per --kernels (mesh: the mesh kernel, drawn by the mesh route; occt: per --methods);
+--pairs 2,4 also builds N-model pairs sets with each --variants and prints pairs per model and per
+second.
+
 --profile N instead prints where one process's time goes building N of our questions in-process
 (cProfile, cumulative), grouped into OpenCASCADE booleans, mesh proxy steps, validity checks, drawing,
 filters and writing.
@@ -42,6 +46,7 @@ from render.datasets.dataset import (
     assign,
     build_dataset,
     build_model,
+    prepare_output,
     write_question,
 )
 from render.datasets.pack import open_packed, pack_dataset
@@ -50,7 +55,7 @@ from render.lines.cameras import camera
 from render.lines.drawing import Frame, to_svg
 from render.lines.views import render_shape
 from render.models.brep import shape_bounds
-from render.models.csg import boolean, csg_model, mesh_step, recipe_primitive, subtract, valid_solid
+from render.models.csg import _main_solid, boolean, csg_model, mesh_step, recipe_primitive, subtract
 from render.workers.timelimit import process_context
 
 
@@ -101,10 +106,21 @@ def run_reference(
 
 
 def run_ours(
-    n: int, workers: int, primitives: tuple[int, int], size: int, method: str, out: Path
+    n: int,
+    workers: int,
+    primitives: tuple[int, int],
+    size: int,
+    method: str,
+    out: Path,
+    kernel: str = "occt",
+    task: str = "t2i",
+    variants: int = 2,
 ) -> tuple[float, float, dict]:
-    """(wall seconds, CPU seconds, manifest counts) of `build_dataset` on n questions."""
-    config = DatasetConfig(task="t2i", csg=n, seed=0, primitives=primitives, size=size, method=method)
+    """(wall seconds, CPU seconds, manifest counts) of `build_dataset` on n models."""
+    config = DatasetConfig(
+        task=task, csg=n, seed=0, primitives=primitives, size=size, method=method, kernel=kernel,
+        variants=variants,
+    )
     start, cpu = time.perf_counter(), cpu_seconds()
     build_dataset(config, out, workers=workers, progress=False)
     seconds = time.perf_counter() - start
@@ -130,11 +146,14 @@ def packed_reads(root: Path, repeats: int = 5) -> tuple[float, float]:
     return packed, png
 
 
-def profile(n: int, primitives: tuple[int, int], size: int, method: str) -> dict[str, float]:
+def profile(n: int, primitives: tuple[int, int], size: int, method: str, kernel: str) -> dict[str, float]:
     """Seconds per question, by part, of building n of our T2I questions in this process (cProfile)."""
-    config = DatasetConfig(task="t2i", csg=n, seed=0, primitives=primitives, size=size, method=method)
+    config = DatasetConfig(
+        task="t2i", csg=n, seed=0, primitives=primitives, size=size, method=method, kernel=kernel
+    )
     splits, labels = assign(n, config)
     with tempfile.TemporaryDirectory() as out:
+        prepare_output(Path(out), config)  # workers check that the build's folder is there
         jobs = [
             Job(ModelSpec(i, f"csg_{i:05d}", None), splits[i], labels[i], config, out, DEFAULT_TIME_LIMIT)
             for i in range(n)
@@ -149,8 +168,8 @@ def profile(n: int, primitives: tuple[int, int], size: int, method: str) -> dict
 
     parts = {
         "booleans (OCCT fuse/cut + merging coplanar faces)": cumulative(boolean),
-        "mesh proxy steps (manifold3d booleans, pieces, volumes)": cumulative(mesh_step),
-        "validity of boolean results (BRepCheck)": cumulative(valid_solid),
+        "mesh steps (manifold3d booleans, pieces, volumes; proxy and, mesh kernel, fine)": cumulative(mesh_step),
+        "validity of boolean results (BRepCheck)": cumulative(_main_solid),
         "drawing (tessellation, lines, rasterizing)": cumulative(Drawer.__call__),
         "writing question folders (PNG encoding, files)": cumulative(write_question),
     }
@@ -169,14 +188,24 @@ def main() -> None:
     parser.add_argument(
         "--methods", default="auto,poly", help="our methods to time (auto, exact, poly, mesh)"
     )
+    parser.add_argument(
+        "--kernels", default="mesh,occt", help="CSG kernels to time ours with (mesh: method mesh only)"
+    )
+    parser.add_argument(
+        "--pairs", default="", metavar="K,K", help="also time pairs sets with these --variants (e.g. 2,4)"
+    )
+    parser.add_argument("--skip-reference", action="store_true", help="time only ours")
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="profile N questions in-process")
     args = parser.parse_args()
     primitives = tuple(int(v) for v in args.primitives.split("-"))
     if args.profile:
-        method = args.methods.split(",")[0]
-        parts = profile(args.profile, primitives, args.size, method)
+        method, kernel = args.methods.split(",")[0], args.kernels.split(",")[0]
+        parts = profile(args.profile, primitives, args.size, method, kernel)
         total = sum(parts.values())
-        print(f"{args.profile} T2I questions ({args.primitives} primitives, --method {method}), one process:")
+        print(
+            f"{args.profile} T2I questions ({args.primitives} primitives, --method {method} --kernel {kernel}), "
+            "one process:"
+        )
         for name, seconds in parts.items():
             print(f"  {name:66s} {seconds * 1000:6.0f} ms/question  {seconds / total:6.1%}")
         print(f"  {'total (cProfile slows the Python parts)':66s} {total * 1000:6.0f} ms/question")
@@ -186,25 +215,48 @@ def main() -> None:
     )
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        ref, ref_cpu = run_reference(args.n, args.workers, primitives, args.size, "red", tmp / "reference")
-        # On a shared machine wall time depends on other load; CPU time per question does not, and
-        # workers / (CPU s per question) is the rate the same cores reach when they are free.
-        print(
-            f"reference (exact HLR, SVG files, CairoSVG; 7 views/question): {args.n / ref:6.2f} q/s wall, "
-            f"{ref_cpu / args.n:.3f} CPU s/question -> {args.workers * args.n / ref_cpu:.2f} questions/s on "
-            f"{args.workers} free cores"
-        )
-        for method in args.methods.split(","):
-            seconds, cpu, counts = run_ours(args.n, args.workers, primitives, args.size, method, tmp / method)
-            rate = args.workers * args.n / cpu
+        ref, ref_cpu = (float("nan"),) * 2
+        if not args.skip_reference:
+            ref, ref_cpu = run_reference(args.n, args.workers, primitives, args.size, "red", tmp / "reference")
+            # On a shared machine wall time depends on other load; CPU time per question does not, and
+            # workers / (CPU s per question) is the rate the same cores reach when they are free.
             print(
-                f"ours --method {method:5s} (10+ views/question, ambiguity checks): {args.n / seconds:6.2f} "
-                f"questions/s wall ({ref / seconds:.2f}x reference), {cpu / args.n:.3f} CPU s/question -> "
-                f"{rate:.2f} questions/s on {args.workers} free cores ({ref_cpu / cpu:.2f}x reference), "
-                f"5,000 questions in {5000 / rate / 60:.1f} min; ok {counts['ok']}, filtered "
-                f"{counts['filtered']}, failed {counts['failed'] + counts['timeout']}"
+                f"reference (exact HLR, SVG files, CairoSVG; 7 views/question): {args.n / ref:6.2f} q/s wall, "
+                f"{ref_cpu / args.n:.3f} CPU s/question -> {args.workers * args.n / ref_cpu:.2f} questions/s "
+                f"on {args.workers} free cores"
             )
-        packed, png = packed_reads(tmp / args.methods.split(",")[0])
+        first = None
+        for kernel in args.kernels.split(","):
+            for method in ["mesh"] if kernel == "mesh" else args.methods.split(","):
+                name = f"{kernel}-{method}"
+                first = first or name
+                seconds, cpu, counts = run_ours(
+                    args.n, args.workers, primitives, args.size, method, tmp / name, kernel
+                )
+                rate = args.workers * args.n / cpu
+                print(
+                    f"ours --kernel {kernel} --method {method:5s} (10+ views/question, ambiguity checks): "
+                    f"{args.n / seconds:6.2f} questions/s wall ({ref / seconds:.2f}x reference), "
+                    f"{cpu / args.n:.3f} CPU s/question -> {rate:.2f} questions/s on {args.workers} free cores "
+                    f"({ref_cpu / cpu:.2f}x reference), 5,000 questions in {5000 / rate / 60:.1f} min, 40,000 "
+                    f"in {40000 / (args.n / seconds) / 60:.0f} min at the wall rate; ok {counts['ok']}, "
+                    f"filtered {counts['filtered']}, failed {counts['failed'] + counts['timeout']}"
+                )
+        for variants in [int(k) for k in args.pairs.split(",") if k]:
+            for kernel in args.kernels.split(","):
+                method = "mesh" if kernel == "mesh" else args.methods.split(",")[0]
+                name = f"pairs-{variants}-{kernel}"
+                seconds, cpu, counts = run_ours(
+                    args.n, args.workers, primitives, args.size, method, tmp / name, kernel, "pairs", variants
+                )
+                items = counts["train"] + counts["valid"] + counts["test"]
+                print(
+                    f"pairs --variants {variants} --kernel {kernel}: {args.n} models, {items} pairs "
+                    f"({items / max(counts['ok'], 1):.2f} per built model), {items / seconds:.2f} pairs/s wall, "
+                    f"{cpu / max(items, 1):.3f} CPU s/pair; ok {counts['ok']}, filtered {counts['filtered']}, "
+                    f"failed {counts['failed'] + counts['timeout']}"
+                )
+        packed, png = packed_reads(tmp / first)
         print(
             f"packed reads: {packed:,.0f} images/s (random order); PNG files, cv2.imread: {png:,.0f} images/s"
         )
