@@ -9,6 +9,16 @@ visible and hidden polylines; each run ends half-way between two samples that di
 first chained into long paths (`chain_edges`) so that polylines, and dashes of hidden lines, run on.
 One ray intersector (Embree through embreex when installed) serves every view of a mesh.
 
+Dense meshes (scans such as trimesh's bunny: edges under about a pixel) would come out as many short
+fragments, and their hidden views nearly black: scanner noise tilts neighbouring faces by tens of
+degrees and makes small front-facing islands. For them (`is_dense`) sharp edges need a dihedral
+angle over DENSE_SHARP_ANGLE_DEG (noise rarely reaches it; a real crease of 90 degrees does), the
+outlines are interpolated contours (`contour_segments`) of smoothed vertex normals instead of facet
+silhouettes, and connected pieces of lines shorter than MIN_FEATURE_PX (6 px at 200 px) are dropped.
+On a noisy scan-like test mesh (a box and a ball, 94k faces, noise 0.1 of an edge) this took the
+hidden-line drawing from 20% ink, 14,000 hidden polylines, to 3%, about 300 (tests/render/lines).
+Generated CSG meshes draw the edges between their primitives (`feature_edge_index` with groups).
+
 `contour_segments` (interpolated outlines from smooth corner normals) and `trace_visibility` also
 serve the B-rep route in `render.lines.tessellate`.
 """
@@ -21,7 +31,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import depth_first_order
+from scipy.sparse.csgraph import connected_components, depth_first_order
 
 from render.errors import ModelError
 from render.lines.cameras import Camera
@@ -30,8 +40,22 @@ from render.lines.drawing import Frame, ViewLines
 if TYPE_CHECKING:  # trimesh (with scipy.spatial) takes ~0.5 s to import; the B-rep route never needs it
     import trimesh
 
-MESH_SUFFIXES: tuple[str, ...] = (".stl", ".obj", ".ply", ".off", ".glb")
+MESH_SUFFIXES: tuple[str, ...] = (".stl", ".obj", ".ply", ".off", ".glb", ".gltf")
+# glTF is Y-up (its front faces +Z); render is Z-up with the front view looking along +y. This turns
+# glTF's (x, y, z) into (x, -z, y), as Blender's importer does: up becomes +z, the front faces -y.
+GLTF_SUFFIXES: tuple[str, ...] = (".glb", ".gltf")
+GLTF_TO_Z_UP = np.array([[1.0, 0, 0, 0], [0, 0, -1, 0], [0, 1, 0, 0], [0, 0, 0, 1]])
 SHARP_ANGLE_DEG = 30.0
+# Dense meshes (scans): median edge under DENSE_EDGE_PX px of a REFERENCE_SIZE drawing in the default
+# frame. Their sharp edges need DENSE_SHARP_ANGLE_DEG, their outlines are interpolated contours of
+# vertex normals averaged NORMAL_SMOOTHING times over each vertex's neighbours, and connected pieces of
+# either shorter than MIN_FEATURE_PX px are dropped (module docstring).
+DENSE_EDGE_PX = 1.5
+DENSE_SHARP_ANGLE_DEG = 60.0
+NORMAL_SMOOTHING = 2
+MIN_FEATURE_PX = 6.0
+# Contour points of dense meshes cast their visibility rays from this many px outwards of the outline.
+CONTOUR_NUDGE_PX = 0.5
 # Samples per pixel of a REFERENCE_SIZE drawing in the model's default frame.
 SAMPLES_PER_PIXEL = 2.0
 REFERENCE_SIZE = 200
@@ -49,9 +73,11 @@ def is_mesh_file(path: str | Path) -> bool:
 
 
 def load_mesh(path: str | Path) -> trimesh.Trimesh:
-    """Read an .stl/.obj/.ply/.off/.glb file into one mesh with shared (merged) vertices.
+    """Read an .stl/.obj/.ply/.off/.glb/.gltf file into one mesh with shared (merged) vertices.
 
-    Scenes (GLB, multi-object OBJ) are concatenated with their node transforms. Duplicate vertices are
+    Scenes (GLB, multi-object OBJ) are concatenated with their node transforms. glTF files (.glb, .gltf)
+    are Y-up by their specification and trimesh keeps their coordinates, so they are turned Z-up
+    (`GLTF_TO_Z_UP`); the other formats have no declared up axis and are read as Z-up. Duplicate vertices are
     merged (STL is a triangle soup; OBJ/GLB split vertices at texture seams) so neighbouring faces share
     edges, and zero-area faces are dropped. Raises ModelError for a missing, unknown, unreadable, empty
     or flat (zero-volume) mesh.
@@ -73,6 +99,8 @@ def load_mesh(path: str | Path) -> trimesh.Trimesh:
         raise ModelError(path, f"unreadable or corrupt {kind} file ({type(exc).__name__}: {exc})") from None
     if not isinstance(mesh, trimesh.Trimesh) or len(mesh.faces) == 0:
         raise ModelError(path, f"empty mesh: the {kind} file holds no triangles")
+    if suffix in GLTF_SUFFIXES:
+        mesh.apply_transform(GLTF_TO_Z_UP)
     mesh.merge_vertices(merge_tex=True, merge_norm=True)
     mesh.update_faces(mesh.nondegenerate_faces())
     mesh.remove_unreferenced_vertices()
@@ -354,17 +382,81 @@ def edge_index_union(*index_sets: np.ndarray) -> np.ndarray:
     return edges[np.sort(first)]
 
 
+def long_pieces(vertices: np.ndarray, edges: np.ndarray, min_length: float) -> np.ndarray:
+    """(k, 2) the edges whose connected piece (edges sharing vertices) is at least `min_length` long."""
+    if len(edges) == 0 or min_length <= 0:
+        return edges
+    nodes, local = np.unique(edges, return_inverse=True)
+    local = local.reshape(-1, 2)
+    graph = csr_matrix((np.ones(len(local)), (local[:, 0], local[:, 1])), shape=(len(nodes), len(nodes)))
+    _, piece = connected_components(graph, directed=False)
+    lengths = np.linalg.norm(vertices[edges[:, 0]] - vertices[edges[:, 1]], axis=1)
+    total = np.bincount(piece[local[:, 0]], weights=lengths, minlength=piece.max(initial=0) + 1)
+    return edges[total[piece[local[:, 0]]] >= min_length]
+
+
+def is_dense(mesh: trimesh.Trimesh) -> bool:
+    """Whether the median edge of the mesh is under DENSE_EDGE_PX px of a REFERENCE_SIZE drawing."""
+    side = Frame.around(*mesh.bounds).side
+    return bool(np.median(mesh.edges_unique_length) < DENSE_EDGE_PX * side / REFERENCE_SIZE)
+
+
+def smoothed_vertex_normals(mesh: trimesh.Trimesh, iterations: int = NORMAL_SMOOTHING) -> np.ndarray:
+    """(V, 3) unit vertex normals, each averaged `iterations` times with its neighbours' (edges)."""
+    edges, n = mesh.edges_unique, len(mesh.vertices)
+    rows = np.concatenate([edges[:, 0], edges[:, 1], np.arange(n)])
+    cols = np.concatenate([edges[:, 1], edges[:, 0], np.arange(n)])
+    ring = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
+    normals = np.asarray(mesh.vertex_normals, float)
+    for _ in range(iterations):
+        normals = ring @ normals
+        normals /= np.maximum(np.linalg.norm(normals, axis=1, keepdims=True), 1e-12)
+    return normals
+
+
+def _dense_views(
+    mesh: trimesh.Trimesh, cams: Sequence[Camera], angle_deg: float, spacing: float, min_feature_px: float
+) -> dict[str, ViewLines]:
+    px = Frame.around(*mesh.bounds).side / REFERENCE_SIZE
+    occluded = ray_caster(mesh.vertices, mesh.faces)
+    offset = RAY_OFFSET * float(mesh.scale)
+    sharp = path_segments(chain_edges(long_pieces(mesh.vertices, feature_edge_index(mesh, angle_deg), min_feature_px * px)))
+    corner_normals = smoothed_vertex_normals(mesh)[mesh.faces]
+    out = {}
+    for cam in cams:
+        nodes, normals, pairs = contour_segments(mesh.vertices, mesh.faces, corner_normals, cam)
+        contours = path_segments(chain_edges(long_pieces(nodes, pairs, min_feature_px * px)))
+        outwards = normals[contours[:, 0]] + normals[contours[:, 1]]
+        outwards /= np.maximum(np.linalg.norm(outwards, axis=1, keepdims=True), 1e-12)
+        segments = np.concatenate([mesh.vertices[sharp], nodes[contours]]).reshape(-1, 2, 3)
+        nudge = np.concatenate([np.zeros((len(sharp), 3)), CONTOUR_NUDGE_PX * px * outwards]).reshape(-1, 3)
+        out[cam.key] = trace_visibility(segments, cam, occluded, spacing, offset, nudge)
+    return out
+
+
 def mesh_views(
     mesh: trimesh.Trimesh,
     cams: Sequence[Camera],
-    angle_deg: float = SHARP_ANGLE_DEG,
+    angle_deg: float | None = None,
     spacing: float | None = None,
     groups: np.ndarray | None = None,
     group_angle_deg: float = 0.0,
+    dense: bool | None = None,
+    min_feature_px: float = MIN_FEATURE_PX,
 ) -> dict[str, ViewLines]:
-    """Visible and hidden lines of several views; sharp edges and the ray intersector are built once
-    (`groups`, `group_angle_deg`: see `feature_edge_index`)."""
+    """Visible and hidden lines of several views; sharp edges and the ray intersector are built once.
+
+    `angle_deg`: the sharp-edge angle (default SHARP_ANGLE_DEG, DENSE_SHARP_ANGLE_DEG for a dense
+    mesh); `groups`, `group_angle_deg`: see `feature_edge_index`; `dense` (default: `is_dense`; never
+    with groups) draws as the module docstring says, dropping pieces under `min_feature_px`.
+    """
     spacing = sample_spacing(mesh.bounds) if spacing is None else spacing
+    if dense is None:
+        dense = groups is None and is_dense(mesh)
+    if dense:
+        angle = DENSE_SHARP_ANGLE_DEG if angle_deg is None else angle_deg
+        return _dense_views(mesh, cams, angle, spacing, min_feature_px)
+    angle_deg = SHARP_ANGLE_DEG if angle_deg is None else angle_deg
     offset = RAY_OFFSET * float(mesh.scale)
     occluded = ray_caster(mesh.vertices, mesh.faces)
     sharp = feature_edge_index(mesh, angle_deg, groups, group_angle_deg)
@@ -376,7 +468,7 @@ def mesh_views(
 
 
 def mesh_lines(
-    mesh: trimesh.Trimesh, cam: Camera, angle_deg: float = SHARP_ANGLE_DEG, spacing: float | None = None
+    mesh: trimesh.Trimesh, cam: Camera, angle_deg: float | None = None, spacing: float | None = None
 ) -> ViewLines:
     """Visible and hidden lines of one view of a mesh (see `mesh_views`)."""
     return mesh_views(mesh, [cam], angle_deg, spacing)[cam.key]
