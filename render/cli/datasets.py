@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 from pathlib import Path
 
 import click
@@ -14,6 +15,7 @@ from render.datasets.check import check_dataset
 from render.datasets.dataset import (
     CSG_INDEX,
     DEFAULT_TIME_LIMIT,
+    EXECUTORS,
     MANIFEST_FILE,
     METHODS,
     DatasetConfig,
@@ -28,6 +30,7 @@ from render.errors import StateFileError
 from render.files import read_json, write_atomic
 from render.lines.drawing import HIDDEN_STYLES
 from render.models.csg import KERNELS, CsgError, csg_model, parse_primitive_range, write_brep, write_step
+from render.workers.ray_jobs import RayUnavailable
 
 
 def _primitives(ctx: click.Context, param: click.Parameter, value: str) -> tuple[int, int]:
@@ -158,8 +161,26 @@ def _parsed(parse):
     "--split", default="0.8,0.1,0.1", show_default=True, callback=_parsed(parse_split), help="Fractions."
 )
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed.")
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1), help="Worker processes.")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Worker processes (--executor ray: the CPUs of the local Ray instance).",
+)
 @click.option("--shard", default="0/1", show_default=True, callback=_parsed(parse_shard), help="Part I/N.")
+@click.option(
+    "--executor",
+    default="local",
+    show_default=True,
+    type=click.Choice(EXECUTORS),
+    help="Where jobs run: forked processes here, or Ray tasks (pip install 'linedraw3d[ray]').",
+)
+@click.option(
+    "--address",
+    help="--executor ray: the Ray cluster to use (e.g. HEAD:6379, or 'auto'; default: a local instance "
+    "started and stopped by this command). Every node must see OUT (and --models) at the same path.",
+)
 @click.option(
     "--time-limit",
     default=DEFAULT_TIME_LIMIT,
@@ -206,6 +227,8 @@ def dataset(
     seed: int,
     workers: int,
     shard: tuple[int, int],
+    executor: str,
+    address: str | None,
     time_limit: float,
     method: str,
     kernel: str | None,
@@ -217,8 +240,10 @@ def dataset(
     """Build a SPARE3D-layout question set (t2i, i2p, p2i) or pretext set (pairs, poses) in OUT.
 
     Resumable: rerun the same command to continue after a kill or Ctrl-C. Shards built into the same
-    OUT make up the full set.
+    OUT make up the full set. `--executor ray` runs the same jobs on a Ray cluster: the same output.
     """
+    if address is not None and executor != "ray":
+        raise click.BadParameter("only with --executor ray", param_hint="--address")
     try:
         config = DatasetConfig(
             task=task,
@@ -236,16 +261,18 @@ def dataset(
             kernel=kernel,
             variants=variants,
         )
-        report = build_dataset(config, out_dir, workers, shard, time_limit, max_models)
-    except (DatasetError, StateFileError) as exc:
+        report = build_dataset(
+            config, out_dir, workers, shard, time_limit, max_models, executor=executor, address=address
+        )
+    except (DatasetError, StateFileError, RayUnavailable) as exc:
         raise CommandError(str(exc)) from None
     except OSError as exc:
         raise CommandError(
             f"{exc.filename or out_dir}: cannot write ({exc.strerror}); rerun the same command to resume"
         ) from None
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM (render.workers.jobs.Stopped): exit 128 + signal
         click.echo(f"interrupted; rerun the same command to resume ({out_dir})", err=True)
-        raise SystemExit(130) from None
+        raise SystemExit(128 + getattr(exc, "signum", signal.SIGINT)) from None
     click.echo(
         f"{task}: built {report.built}, filtered {report.filtered}, failed {report.failed}, "
         f"already done {report.skipped}; see {out_dir / MANIFEST_FILE}"

@@ -46,6 +46,7 @@ import math
 import os
 import platform
 import shutil
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import MISSING, asdict, dataclass, field, fields
@@ -76,6 +77,7 @@ from render.models.brep import load_shape
 from render.models.csg import KERNELS, CsgError, csg_model, draw_segments
 from render.models.solid import NotSubtractableError, Solid
 from render.workers.jobs import Outcome, interrupt_flag, run_jobs
+from render.workers.ray_jobs import ray_session, run_jobs_ray
 from render.workers.timelimit import call_with_time_limit
 
 CSG_INDEX = "csg.json"  # written by `render csg`: {"models": {file name: primitive count}}
@@ -83,10 +85,17 @@ DEFAULT_TIME_LIMIT = 60.0
 # Parameters whose default changed after builds were made without them: what those builds did.
 LEGACY_DEFAULTS = {"kernel": "occt"}
 FORMAT = "linedraw3d-dataset/1"
+EXECUTORS = ("local", "ray")  # where jobs run: forked processes here, or Ray tasks (render.workers.ray_jobs)
+# modules a Ray task imports before forking a job's child (those loaded here, as the local pool inherits)
+PRELOAD_PACKAGES = frozenset({"render", "numpy", "cv2", "OCP", "trimesh", "embreex", "manifold3d", "scipy"})
 
 
 class DatasetError(Exception):
     """A dataset that cannot be built as asked; str() is one line naming the folder and the problem."""
+
+
+class OutputNotShared(DatasetError):
+    """A worker (a Ray node) that does not see the output folder: the build stops, nothing recorded."""
 
 
 @dataclass(frozen=True)
@@ -306,6 +315,11 @@ def _write_items(question: Question, out: Path, split: str) -> None:
 def build_model(job: Job) -> dict:
     """Build, filter and write one model's question; returns its record (runs in a worker process)."""
     start = time.perf_counter()
+    if not (Path(job.out) / BUILD_DIR / "config.json").is_file():  # a cluster node without the folder
+        raise OutputNotShared(
+            f"{job.out}: not found on worker host {platform.node()}; with --executor ray the output "
+            "folder (and --models) must be on a file system every node mounts at the same path"
+        )
     if job.config.method == "exact":
         try:
             question, n_primitives, method = call_with_time_limit(
@@ -444,13 +458,20 @@ def build_dataset(
     time_limit: float = DEFAULT_TIME_LIMIT,
     max_models: int | None = None,
     progress: bool = True,
+    executor: str = "local",
+    address: str | None = None,
 ) -> BuildReport:
     """Build (or resume) the dataset in `out`; models already recorded are skipped.
 
     `shard` (I, N) builds only models with index % N == I; `max_models` stops after that many models
     (a time-boxed run; rerun to continue). The manifest and answer files are rewritten at the end,
-    also after Ctrl-C, which leaves a resumable state (the KeyboardInterrupt is re-raised).
+    also after Ctrl-C or SIGTERM, which leave a resumable state (the KeyboardInterrupt is re-raised).
+    `executor` says where the jobs run: "local", `workers` forked processes; "ray", Ray tasks on the
+    cluster at `address` (or on a local Ray instance with `workers` CPUs), the same jobs under the same
+    limits (`render.workers.ray_jobs`); the output does not depend on it.
     """
+    if executor not in EXECUTORS:
+        raise DatasetError(f"unknown executor {executor!r}; expected one of {', '.join(EXECUTORS)}")
     out = Path(out)
     specs = model_specs(config)
     prepare_output(out, config)
@@ -471,12 +492,20 @@ def build_dataset(
                 importlib.import_module(name)
     bar = tqdm(total=len(jobs), unit="question", desc=f"{config.task}", disable=not progress, smoothing=0.05)
     try:
+        on_ray = executor == "ray" and bool(jobs)  # nothing to build: no Ray start-up
         with (
-            interrupt_flag() as interrupted,
-            contextlib.closing(run_jobs(build_model, jobs, workers, limit, interrupted)) as outcomes,
+            ray_session(address, workers) if on_ray else contextlib.nullcontext(),
+            interrupt_flag() as interrupted,  # after Ray's start: its SIGTERM handler exits at once
+            contextlib.closing(
+                run_jobs_ray(build_model, jobs, limit, interrupted, _preload())
+                if on_ray
+                else run_jobs(build_model, jobs, workers, limit, interrupted)
+            ) as outcomes,
         ):
             for job, outcome in outcomes:
-                if outcome.status == "error" and _is_disk_full(outcome.value):
+                if outcome.status == "error" and (
+                    _is_disk_full(outcome.value) or isinstance(outcome.value, OutputNotShared)
+                ):
                     raise outcome.value  # not the model's fault: stop; a rerun builds it
                 record = _record(job, outcome, limit)
                 write_atomic(_record_path(out, job.spec.index), (json.dumps(record) + "\n").encode())
@@ -491,6 +520,11 @@ def build_dataset(
         bar.close()
         report.records = finalize(out, config, specs, shard, time_limit)
     return report
+
+
+def _preload() -> list[str]:
+    """The modules loaded here that a Ray task imports before forking the job's child."""
+    return sorted(m for m in sys.modules if m.partition(".")[0] in PRELOAD_PACKAGES)
 
 
 def _is_disk_full(exc: BaseException) -> bool:

@@ -9,8 +9,10 @@ question when every job had its own child) are paid once per worker; jobs draw n
 worker's history (a dataset model seeds its own generator), so results do not depend on which worker
 ran what before. A worker whose job overruns is killed and a fresh one forked for the remaining jobs;
 a crash in native code kills only its worker and is reported for its job; each job arms the kernel
-alarm of `render.workers.timelimit`, and an idle worker exits when its parent is gone. Results come back in
-completion order as (job, Outcome). Leaving the iterator early (an exception, Ctrl-C) kills the workers.
+alarm of `render.workers.timelimit`, an idle worker exits when its parent is gone and, on Linux, a worker
+is killed by the kernel when its parent dies. Results come back in completion order as (job, Outcome).
+Leaving the iterator early (an exception, Ctrl-C) kills the workers. `render.workers.ray_jobs` runs the
+same jobs on a Ray cluster, each through this pool on the node Ray chose.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any, Generic, TypeVar
 
-from render.workers.timelimit import process_context, set_alarm
+from render.workers.timelimit import die_with_parent, process_context, set_alarm
 
 J = TypeVar("J")
 POLL_S = 0.2
@@ -44,10 +46,12 @@ class Outcome(Generic[J]):
     seconds: float
 
 
-def _serve(conn: Connection, fn: Callable[[Any], Any], jobs: Sequence[Any], time_limit: float | None) -> None:
+def _serve(
+    conn: Connection, fn: Callable[[Any], Any], jobs: Sequence[Any], time_limit: float | None, parent: int
+) -> None:
     """Worker loop: for each job index received, send back ('ok', fn(job)) or ('error', exception)."""
+    die_with_parent(parent)
     gc.freeze()  # the inherited heap is never garbage: keep collections from walking (and copying) it
-    parent = os.getppid()
     while True:
         while not conn.poll(1.0):
             if os.getppid() != parent:  # siblings hold copies of our pipe, so its end need not come
@@ -96,12 +100,12 @@ def run_jobs(
     jobs: Iterable[J],
     workers: int,
     time_limit: float | None,
-    stop: Callable[[], bool] = lambda: False,
+    stop: Callable[[], int | bool] = lambda: False,
 ) -> Iterator[tuple[J, Outcome]]:
     """fn(job) for every job in forked workers, `workers` jobs at a time; yields (job, Outcome).
 
-    `stop()` is polled at least every POLL_S seconds; when true, the workers are killed and
-    KeyboardInterrupt is raised (see `interrupt_flag`).
+    `stop()` is polled at least every POLL_S seconds; when true (a signal number from `interrupt_flag`),
+    the workers are killed and `Stopped` (a KeyboardInterrupt) is raised.
     """
     ctx = process_context()
     jobs = list(jobs)
@@ -122,7 +126,7 @@ def run_jobs(
                     worker = idle.pop()
                 else:
                     conn, child = ctx.Pipe()
-                    process = ctx.Process(target=_serve, args=(child, fn, jobs, time_limit))
+                    process = ctx.Process(target=_serve, args=(child, fn, jobs, time_limit, os.getpid()))
                     process.start()
                     child.close()
                     worker = _Worker(process, conn)
@@ -135,8 +139,8 @@ def run_jobs(
                 first = min(s for _, _, s in running.values())
                 timeout = min(timeout, max(0.0, first + time_limit - time.monotonic()))
             ready = wait(list(running), timeout)
-            if stop():
-                raise KeyboardInterrupt
+            if signum := stop():
+                raise Stopped(signum)
             for conn in ready:
                 worker, index, started = running.pop(conn)
                 try:
@@ -168,21 +172,33 @@ def run_jobs(
             worker.kill()
 
 
+class Stopped(KeyboardInterrupt):
+    """Raised by `run_jobs` when `stop()` answers a signal number (`interrupt_flag`): `signum`."""
+
+    def __init__(self, signum: int | bool = signal.SIGINT) -> None:
+        self.signum = signal.SIGINT if signum is True else int(signum)
+        super().__init__(self.signum)
+
+
 @contextmanager
-def interrupt_flag() -> Iterator[Callable[[], bool]]:
-    """Within the block, SIGINT (Ctrl-C) only sets a flag; yields a function that reads it.
+def interrupt_flag() -> Iterator[Callable[[], int]]:
+    """Within the block, SIGINT (Ctrl-C) and SIGTERM only set a flag; yields a function that reads it
+    (0, or the number of the first signal caught).
 
     Python raises KeyboardInterrupt wherever the main thread happens to be, and one raised inside the
     at-fork handlers of `os.fork` is printed and dropped; a flag polled by `run_jobs` never gets lost.
     Forked children inherit the handler, so a terminal's Ctrl-C (sent to the whole process group) does
-    not turn their work into failures; the parent kills them.
+    not turn their work into failures; the parent kills them. SIGTERM (a job scheduler, `kill`) stops
+    the same way, so the workers (and a Ray instance the command started) are stopped before it exits.
     """
     if threading.current_thread() is not threading.main_thread():
-        yield lambda: False
+        yield lambda: 0
         return
     caught: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    handled = (signal.SIGINT, signal.SIGTERM)
+    previous = {s: signal.signal(s, lambda signum, frame: caught.append(signum)) for s in handled}
     try:
-        yield lambda: bool(caught)
+        yield lambda: caught[0] if caught else 0
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for s, handler in previous.items():
+            signal.signal(s, handler)

@@ -6,13 +6,16 @@ its result and kills it when the time is up (TimeoutError). Native code such as 
 removal cannot be interrupted inside one process; a separate process can always be killed. Exceptions
 raised by `fn` are re-raised in the caller (ModelError keeps its file and problem); a child that dies
 without answering (a crash in native code) raises RuntimeError with its exit code. The child also sets
-an alarm (`set_alarm`) so that it dies on its own if its parent is killed first.
+an alarm (`set_alarm`) so that it dies on its own if its parent is killed first, and on Linux asks the
+kernel to kill it the moment its parent dies (`die_with_parent`), so no child outlives a killed caller.
 """
 
 from __future__ import annotations
 
+import ctypes
 import math
 import multiprocessing
+import os
 import pickle
 import signal
 import sys
@@ -41,9 +44,36 @@ def set_alarm(seconds: float | None) -> None:
     signal.alarm(max(1, math.ceil(seconds)))
 
 
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent: int) -> None:
+    """In a forked child: be killed (SIGKILL) when the parent `parent` dies (Linux; elsewhere nothing).
+
+    The alarm of `set_alarm` ends an orphan only at its limit; this ends it at once, e.g. when a Ray
+    worker running a dataset job is cancelled (`render.workers.ray_jobs`). The kernel sends the signal
+    when the thread that forked the child exits; every caller here waits for its child in that thread.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before the request was made
+        os._exit(1)
+
+
 def _child(
-    conn: Any, fn: Callable[..., Any], args: tuple, kwargs: dict, time_limit: float | None = None
+    conn: Any,
+    fn: Callable[..., Any],
+    args: tuple,
+    kwargs: dict,
+    time_limit: float | None = None,
+    parent: int | None = None,
 ) -> None:
+    if parent is not None:
+        die_with_parent(parent)
     if time_limit is not None:
         set_alarm(time_limit + 1)  # the parent kills us at time_limit; this covers a parent that died
     try:
@@ -68,7 +98,9 @@ def call_with_time_limit(
     """
     ctx = process_context()
     receiver, sender = ctx.Pipe(duplex=False)
-    process = ctx.Process(target=_child, args=(sender, fn, args, kwargs, time_limit), daemon=daemon)
+    process = ctx.Process(
+        target=_child, args=(sender, fn, args, kwargs, time_limit, os.getpid()), daemon=daemon
+    )
     process.start()
     sender.close()
     try:
