@@ -124,7 +124,7 @@ def views(
             raise CommandError(f"{exc.filename or out_dir}: cannot write ({exc.strerror})") from None
         fallbacks = sum("fallback" in m for m in report.methods.values())
         click.echo(
-            f"rendered {len(report.rendered)} models ({fallbacks} through the polygonal fallback), "
+            f"rendered {len(report.rendered)} models ({fallbacks} through a fallback route), "
             f"skipped {len(report.skipped)} already done, {len(report.failures)} failed"
             + (f" (see {out_dir / FAILURES_FILE})" if report.failures else "")
         )

@@ -5,7 +5,9 @@ Methods for B-rep models (STEP, IGES, BREP):
   limit; when the limit is hit the whole model falls back to polygonal HLR, and the result says so.
 - poly: polygonal HLR on one triangulation shared by all views (fast on any shape).
 - mesh: the B-rep's triangulation drawn by the mesh route (feature edges, ray-cast visibility).
-- auto: the mesh route, falling back to polygonal HLR if it fails. In bench/render_views.py it drew
+- auto: the mesh route; when BRepMesh leaves faces untriangulated or partly triangulated even with its
+  second kernel (`render.lines.tessellate.IncompleteMesh`), exact HLR under the time limit (then
+  polygonal HLR), and polygonal HLR if the mesh route fails otherwise. In bench/render_views.py it drew
   CSG solids at about 3x the views per CPU second of a SPARE3D-style exact-HLR pipeline (real parts:
   about 10x) with visible-line IoU 0.97 against exact HLR, while exact HLR itself runs at about 1x;
   so it is the default. Use exact for exact HLR.
@@ -34,7 +36,7 @@ from render.lines.cameras import DEFAULT_VIEWS, camera
 from render.lines.drawing import DEFAULT_MARGIN, Frame, HiddenStyle, ViewLines, rasterize, to_svg
 from render.lines.hlr import DEFLECTION_RATIO, MESH_RATIO, exact_hlr_views, model_frame, poly_hlr_views
 from render.lines.mesh import MESH_SUFFIXES, load_mesh, mesh_views
-from render.lines.tessellate import brep_mesh_lines, tessellate, tessellation_lines
+from render.lines.tessellate import IncompleteMesh, brep_mesh_lines, tessellate, tessellation_lines
 from render.models.brep import BREP_FILE_SUFFIXES, is_brep_file, load_shape
 from render.workers.timelimit import call_with_time_limit, process_context, set_alarm
 
@@ -66,7 +68,8 @@ def render_shape(
     """Polylines of each view of a B-rep shape in this process ('exact', 'poly' or 'mesh'; no time limit).
 
     Discretization tolerances are relative to the frame side, i.e. fixed in pixels at a given size.
-    hidden=False may leave the hidden lines out (the HLR routes skip them, which saves time).
+    hidden=False may leave the hidden lines out (the HLR routes skip them, which saves time). 'mesh'
+    raises IncompleteMesh where BRepMesh leaves faces uncovered (its triangulation is then removed).
     """
     frame = frame or model_frame(shape)
     cams = [camera(key) for key in views]
@@ -102,23 +105,38 @@ def _exact_with_fallback(
 
 def _mesh_route(
     shape: TopoDS_Shape, views: Sequence[str], frame: Frame | None, margin: float
-) -> tuple[dict[str, ViewLines], Frame]:
-    """The mesh route's lines and frame. Without a given frame, the shape is triangulated with a chord
-    error sized on its loose box and framed by its triangulation (the tight box costs as much as the
-    triangulation itself on small parts; the two frames differ by under the chord error)."""
-    if frame is not None:
-        return render_shape(shape, views, "mesh", frame), frame
-    tess = tessellate(shape, MESH_RATIO * model_frame(shape, margin, precise=False).side)
-    frame = Frame.around(*tess.bounds(), margin=margin)
-    return tessellation_lines(tess, [camera(key) for key in views]), frame
+) -> tuple[dict[str, ViewLines], Frame, str]:
+    """The mesh route's lines, frame and method ('mesh', or 'mesh (Watson kernel: ...)' when the shape
+    had to be meshed twice). Without a given frame, the shape is triangulated with a chord error sized
+    on its loose box and framed by its triangulation (the tight box costs as much as the triangulation
+    itself on small parts; the two frames differ by under the chord error). Raises IncompleteMesh."""
+    side = frame.side if frame is not None else model_frame(shape, margin, precise=False).side
+    tess = tessellate(shape, MESH_RATIO * side)
+    frame = frame or Frame.around(*tess.bounds(), margin=margin)
+    used = f"mesh ({tess.note})" if tess.note else "mesh"
+    return tessellation_lines(tess, [camera(key) for key in views]), frame, used
 
 
 def _mesh_with_fallback(
-    shape: TopoDS_Shape, views: Sequence[str], frame: Frame | None, margin: float, hidden: bool
+    shape: TopoDS_Shape,
+    views: Sequence[str],
+    frame: Frame | None,
+    margin: float,
+    hidden: bool,
+    time_limit: float | None,
 ) -> tuple[dict[str, ViewLines], str, Frame]:
+    """The mesh route; exact HLR (under the time limit, then polygonal HLR) where BRepMesh leaves gaps,
+    since polygonal HLR draws the same triangulation; polygonal HLR if the mesh route fails otherwise."""
     try:
-        lines, frame = _mesh_route(shape, views, frame, margin)
-        return lines, "mesh", frame
+        lines, frame, used = _mesh_route(shape, views, frame, margin)
+        return lines, used, frame
+    except IncompleteMesh as exc:
+        frame = frame or model_frame(shape, margin)
+        lines, used = _exact_with_fallback(shape, views, frame, time_limit, hidden)
+        detail = used.removeprefix("poly (fallback").removesuffix(")").lstrip(": ")
+        detail = f"exact {detail}" if detail.startswith("after") else detail
+        used = f"exact (fallback: {exc})" if used == "exact" else f"poly (fallback: {exc}; {detail})"
+        return lines, used, frame
     except Exception as exc:  # the polygonal route needs nothing beyond OpenCASCADE
         frame = frame or model_frame(shape, margin)
         return (
@@ -139,8 +157,10 @@ def render_file(
 ) -> RenderResult:
     """Render one model file; raises ModelError (one line: file and problem) when it cannot be drawn.
 
-    `time_limit` bounds exact HLR (method exact) in seconds; past it, or when exact HLR fails,
-    the model is drawn with polygonal HLR and `method` reads e.g. 'poly (fallback after 20s)'.
+    `time_limit` bounds exact HLR (method exact, and auto where it falls back to exact) in seconds;
+    past it, or when exact HLR fails, the model is drawn with polygonal HLR and `method` reads e.g.
+    'poly (fallback after 20s)'. Fallbacks of auto are recorded the same way, e.g. 'exact (fallback:
+    BRepMesh left 26 of 305 faces untriangulated)'. Method mesh refuses such a model (ModelError).
     hidden=False lets the B-rep routes skip hidden lines.
     """
     if method not in METHODS:
@@ -154,9 +174,12 @@ def render_file(
     elif is_brep_file(path):
         shape = load_shape(path)
         if method == "auto":
-            lines, used, frame = _mesh_with_fallback(shape, views, frame, margin, hidden)
+            lines, used, frame = _mesh_with_fallback(shape, views, frame, margin, hidden, time_limit)
         elif method == "mesh":
-            (lines, frame), used = _mesh_route(shape, views, frame, margin), "mesh"
+            try:
+                lines, frame, used = _mesh_route(shape, views, frame, margin)
+            except IncompleteMesh as exc:
+                raise ModelError(path, f"mesh route: {exc} (--method auto or exact draws it)") from None
         else:
             frame = frame or model_frame(shape, margin)
             if method == "exact":
@@ -277,10 +300,11 @@ def _render_and_write(
 
 def model_budget(method: str, time_limit: float | None) -> float | None:
     """Wall-clock seconds one model may take in a batch: `time_limit` for the mesh and polygonal routes;
-    for exact, the exact phase (time_limit) plus as much again and 10 s for the polygonal fallback."""
+    for exact and auto (which falls back to exact where BRepMesh leaves gaps), the exact phase
+    (time_limit) plus as much again and 10 s for the polygonal fallback."""
     if time_limit is None:
         return None
-    return 2 * time_limit + 10 if method == "exact" else time_limit
+    return 2 * time_limit + 10 if method in ("exact", "auto") else time_limit
 
 
 def render_folder(

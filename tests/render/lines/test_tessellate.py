@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
+from OCP.Bnd import Bnd_Box
 from OCP.BRep import BRep_Builder, BRep_Tool
 from OCP.BRepAlgoAPI import BRepAlgoAPI_Cut, BRepAlgoAPI_Fuse
-from OCP.BRepBuilderAPI import BRepBuilderAPI_Transform
+from OCP.BRepBndLib import BRepBndLib
+from OCP.BRepBuilderAPI import BRepBuilderAPI_MakeEdge, BRepBuilderAPI_MakePolygon, BRepBuilderAPI_Transform
 from OCP.BRepFilletAPI import BRepFilletAPI_MakeFillet
 from OCP.BRepGProp import BRepGProp
 from OCP.BRepPrimAPI import (
@@ -18,16 +22,24 @@ from OCP.BRepPrimAPI import (
     BRepPrimAPI_MakeCylinder,
     BRepPrimAPI_MakeSphere,
 )
-from OCP.gp import gp_Ax1, gp_Ax2, gp_Dir, gp_Pnt, gp_Trsf
+from OCP.gp import gp_Ax1, gp_Ax2, gp_Circ, gp_Dir, gp_Pnt, gp_Trsf
 from OCP.GProp import GProp_GProps
-from OCP.TopAbs import TopAbs_EDGE, TopAbs_SHELL, TopAbs_VERTEX
+from OCP.Poly import Poly_Triangulation
+from OCP.TopAbs import TopAbs_EDGE, TopAbs_FACE, TopAbs_SHELL, TopAbs_VERTEX
 from OCP.TopExp import TopExp_Explorer
-from OCP.TopoDS import TopoDS, TopoDS_Shape, TopoDS_Solid
+from OCP.TopLoc import TopLoc_Location
+from OCP.TopoDS import TopoDS, TopoDS_Compound, TopoDS_Face, TopoDS_Shape, TopoDS_Solid
 
 from render.lines.cameras import DEFAULT_VIEWS, camera
 from render.lines.drawing import line_iou, line_mask, rasterize
 from render.lines.hlr import exact_hlr_views, model_frame
-from render.lines.tessellate import brep_mesh_lines, tessellate
+from render.lines.tessellate import (
+    IncompleteMesh,
+    brep_mesh_lines,
+    tessellate,
+    tessellation_lines,
+    triangulate,
+)
 from render.models.brep import load_shape
 
 REALCAD = Path(__file__).resolve().parents[3].parent / "shared" / "realcad"
@@ -224,3 +236,143 @@ def test_inside_out_solids_are_meshed_outwards_and_keep_their_outline() -> None:
     lines = brep_mesh_lines(sphere, [camera("f")])["f"]
     drawn = sum(len(p) for p in lines.visible)
     assert drawn > 50 and not lines.hidden  # the whole outline circle is visible
+
+
+# Faces BRepMesh leaves uncovered (issue 12: a STEP fan part had 26 of 305 faces untriangulated, and the
+# lines behind them were drawn as visible).
+
+
+def pocketed_box() -> TopoDS_Shape:
+    """A 4 x 4 x 4 box with a 2 x 3 x 2 pocket cut from its back face (y = 4) down to y = 1.
+
+    From the front (looking along +y) the pocket's floor edges (x = 1, 3 and z = 1, 3) are behind the
+    front face y = 0: hidden.
+    """
+    box = BRepPrimAPI_MakeBox(gp_Pnt(0, 0, 0), 4, 4, 4).Shape()
+    return BRepAlgoAPI_Cut(box, BRepPrimAPI_MakeBox(gp_Pnt(1, 1, 1), 2, 4, 2).Shape()).Shape()
+
+
+def _front_face(shape: TopoDS_Shape) -> TopoDS_Face:
+    """The face of the shape in the plane y = 0 (the one the front camera sees)."""
+    explorer = TopExp_Explorer(shape, TopAbs_FACE)
+    while explorer.More():
+        box = Bnd_Box()
+        BRepBndLib.Add_s(explorer.Current(), box)
+        if box.CornerMax().Y() < 1e-6:
+            return TopoDS.Face(explorer.Current())
+        explorer.Next()
+    raise AssertionError("no face at y = 0")
+
+
+def _keep_triangles(face: TopoDS_Face, keep: int) -> None:
+    """Replace the face's triangulation by its first `keep` triangles (same nodes and deflection)."""
+    tri = BRep_Tool.Triangulation_s(face, TopLoc_Location())
+    part = Poly_Triangulation(tri.NbNodes(), keep, True)
+    for i in range(1, tri.NbNodes() + 1):
+        part.SetNode(i, tri.Node(i))
+        part.SetUVNode(i, tri.UVNode(i))
+    for i in range(1, keep + 1):
+        part.SetTriangle(i, tri.Triangle(i))
+    part.Deflection(tri.Deflection())
+    BRep_Builder().UpdateFace(face, part)
+
+
+def _pocket_edges_seen(lines) -> list[float]:
+    """x of the pocket's floor edges x = 1, x = 3 (z from 1 to 3) among the front view's visible lines."""
+    found = set()
+    for p in lines.visible:
+        for x in (1.0, 3.0):
+            on = (np.abs(p[:, 0] - x) < 1e-6) & (p[:, 1] > 1 - 1e-6) & (p[:, 1] < 3 + 1e-6)
+            if on.sum() >= 2 and np.ptp(p[on, 1]) > 1.0:
+                found.add(x)
+    return sorted(found)
+
+
+@pytest.fixture
+def mesher_skips_the_front_face(monkeypatch):
+    """Every triangulation (either kernel) leaves the front face of a shape without triangles."""
+    import render.lines.tessellate as tessellate_module
+
+    real = tessellate_module.triangulate
+
+    def triangulate(shape, deflection, *args):
+        real(shape, deflection, *args)
+        BRep_Builder().UpdateFace(_front_face(shape), None)
+
+    monkeypatch.setattr(tessellate_module, "triangulate", triangulate)
+
+
+def test_untriangulated_face_is_detected_and_the_mesh_refused(mesher_skips_the_front_face) -> None:
+    shape, front = pocketed_box(), camera("f")
+    assert _pocket_edges_seen(exact_hlr_views(shape, [front])["f"]) == []  # behind the front face
+    tess = tessellate(shape, complete=False)
+    assert re.fullmatch(
+        r"BRepMesh left 1 of \d+ faces untriangulated, open mesh edges \d+ px long", tess.gaps
+    )
+    # Drawn from that mesh, the pocket shows through the missing face: the defect of issue 12.
+    assert _pocket_edges_seen(tessellation_lines(tess, [front])["f"]) == [1.0, 3.0]
+    with pytest.raises(IncompleteMesh, match=r"1 of \d+ faces untriangulated"):
+        tessellate(shape)
+    with pytest.raises(IncompleteMesh):
+        brep_mesh_lines(shape, [front])
+    # The refused triangulation is removed, so that a fallback route meshes the shape afresh.
+    assert (
+        BRep_Tool.Triangulation_s(
+            TopoDS.Face(TopExp_Explorer(shape, TopAbs_FACE).Current()), TopLoc_Location()
+        )
+        is None
+    )
+
+
+def test_partly_triangulated_face_is_detected_and_meshed_again_with_the_watson_kernel() -> None:
+    shape = pocketed_box()
+    triangulate(shape, 0.01)
+    face = _front_face(shape)
+    total = BRep_Tool.Triangulation_s(face, TopLoc_Location()).NbTriangles()
+    _keep_triangles(face, total // 2)  # BRepMesh keeps a triangulation finer than asked for
+    partial = tessellate(shape, 0.01, complete=False)
+    assert re.match(r"BRepMesh left 1 of \d+ faces partly triangulated", partial.gaps), partial.gaps
+    assert _pocket_edges_seen(tessellation_lines(partial, [camera("f")])["f"]) != []
+    tess = tessellate(shape, 0.01)
+    assert tess.gaps == "" and re.match(r"Watson kernel: Delabella left 1 of \d+ faces partly", tess.note)
+    assert BRep_Tool.Triangulation_s(_front_face(shape), TopLoc_Location()).NbTriangles() >= total
+    assert _pocket_edges_seen(tessellation_lines(tess, [camera("f")])["f"]) == []
+
+
+def test_complete_meshes_have_no_gaps(samples_dir: Path, holed_box) -> None:
+    for shape in [holed_box, pocketed_box(), box_minus_sphere_plus_cone(), filleted_box()]:
+        tess = tessellate(shape)
+        assert tess.gaps == "" and tess.note == ""
+    for path in sorted(samples_dir.glob("*.step")):
+        assert tessellate(load_shape(path)).note == "", path.name
+
+
+@pytest.mark.realcad
+@pytest.mark.parametrize("path", BREP_FILES, ids=lambda p: p.name)
+def test_realcad_parts_are_meshed_without_gaps(path: Path) -> None:
+    tess = tessellate(load_shape(path), complete=False)
+    assert tess.gaps == "", tess.gaps
+
+
+def test_shape_of_wires_only_is_drawn_without_warnings() -> None:
+    wires = wire_compound()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        tess = tessellate(wires)
+        lines = tessellation_lines(tess, [camera("f")])["f"]
+    assert len(tess.triangles) == 0 and tess.gaps == ""
+    points = np.vstack(lines.visible)
+    assert not lines.hidden
+    np.testing.assert_allclose(points.min(axis=0), [0, 0], atol=1e-6)
+    np.testing.assert_allclose(points.max(axis=0), [4, 3], atol=1e-6)
+
+
+def wire_compound() -> TopoDS_Shape:
+    """A 4 x 3 rectangle in the plane y = 0 and a radius-1 circle around (2, 1, 1.5), edges only."""
+    builder, compound = BRep_Builder(), TopoDS_Compound()
+    builder.MakeCompound(compound)
+    corners = [gp_Pnt(0, 0, 0), gp_Pnt(4, 0, 0), gp_Pnt(4, 0, 3), gp_Pnt(0, 0, 3)]
+    builder.Add(compound, BRepBuilderAPI_MakePolygon(*corners, True).Wire())
+    circle = gp_Circ(gp_Ax2(gp_Pnt(2, 1, 1.5), gp_Dir(0, 1, 0)), 1.0)
+    builder.Add(compound, BRepBuilderAPI_MakeEdge(circle).Edge())
+    return compound

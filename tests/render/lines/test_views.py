@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import cv2
@@ -13,11 +15,13 @@ import pytest
 from OCP.BRepTools import BRepTools
 
 import render.lines.views
+from render.errors import ModelError
 from render.lines.cameras import DEFAULT_VIEWS, camera
 from render.lines.drawing import DEFAULT_MARGIN, Frame, rasterize
 from render.lines.hlr import MESH_RATIO, model_frame
 from render.lines.views import (
     FAILURES_FILE,
+    model_budget,
     output_stems,
     render_file,
     render_folder,
@@ -242,3 +246,134 @@ def test_folder_batch_stops_a_model_that_overruns_its_time_limit(make_box, tmp_p
     assert report.failures == [
         {"file": str(models / "hang.brep"), "reason": "took longer than its time limit (1 s)"}
     ]
+
+
+def _pocketed_box_file(tmp_path: Path) -> Path:
+    """A 4 x 4 x 4 box with a pocket cut from the back (y = 4) down to y = 1, as a BREP file: from the
+    front the pocket's floor edges x = 1, 3 (z from 1 to 3) are hidden behind the face y = 0."""
+    from OCP.BRepAlgoAPI import BRepAlgoAPI_Cut
+    from OCP.BRepPrimAPI import BRepPrimAPI_MakeBox
+    from OCP.gp import gp_Pnt
+
+    box = BRepPrimAPI_MakeBox(gp_Pnt(0, 0, 0), 4, 4, 4).Shape()
+    shape = BRepAlgoAPI_Cut(box, BRepPrimAPI_MakeBox(gp_Pnt(1, 1, 1), 2, 4, 2).Shape()).Shape()
+    path = tmp_path / "pocketed.brep"
+    BRepTools.Write_s(shape, str(path))
+    return path
+
+
+def _pocket_floor_drawn(lines) -> bool:
+    return any(
+        np.sum((np.abs(p[:, 0] - x) < 1e-6) & (p[:, 1] > 1 - 1e-6) & (p[:, 1] < 3 + 1e-6)) >= 2
+        for p in lines.visible
+        for x in (1.0, 3.0)
+    )
+
+
+@pytest.fixture
+def mesher_skips_the_front_face(monkeypatch):
+    """BRepMesh, through the mesh route (either kernel), leaves the face at y = 0 without triangles."""
+    from OCP.Bnd import Bnd_Box
+    from OCP.BRep import BRep_Builder
+    from OCP.BRepBndLib import BRepBndLib
+    from OCP.TopAbs import TopAbs_FACE
+    from OCP.TopExp import TopExp_Explorer
+    from OCP.TopoDS import TopoDS
+
+    import render.lines.tessellate
+
+    real = render.lines.tessellate.triangulate
+
+    def triangulate(shape, deflection, *args):
+        real(shape, deflection, *args)
+        explorer = TopExp_Explorer(shape, TopAbs_FACE)
+        while explorer.More():
+            box = Bnd_Box()
+            BRepBndLib.Add_s(explorer.Current(), box)
+            if box.CornerMax().Y() < 1e-6:
+                BRep_Builder().UpdateFace(TopoDS.Face(explorer.Current()), None)
+            explorer.Next()
+
+    monkeypatch.setattr(render.lines.tessellate, "triangulate", triangulate)
+
+
+def test_auto_sends_a_model_with_untriangulated_faces_to_exact_hlr_and_says_so(
+    tmp_path, mesher_skips_the_front_face
+) -> None:
+    path = _pocketed_box_file(tmp_path)
+    result = render_file(path, ["f", "1"], "auto")
+    assert re.fullmatch(
+        r"exact \(fallback: BRepMesh left 1 of \d+ faces untriangulated, open mesh edges \d+ px long\)",
+        result.method,
+    )
+    assert not _pocket_floor_drawn(result.lines["f"]) and result.lines["f"].hidden
+    # Past the time limit of exact HLR, polygonal HLR (which meshes the shape afresh) draws it.
+    late = render_file(path, ["f"], "auto", time_limit=1e-3)
+    assert re.fullmatch(
+        r"poly \(fallback: BRepMesh left 1 of \d+ faces .*; exact after 0.001s\)", late.method
+    )
+    assert not _pocket_floor_drawn(late.lines["f"])
+    with pytest.raises(ModelError, match=r"mesh route: BRepMesh left 1 of \d+ faces untriangulated"):
+        render_file(path, ["f"], "mesh")
+
+
+def test_folder_batch_counts_the_exact_fallback(tmp_path, mesher_skips_the_front_face) -> None:
+    models = tmp_path / "models"
+    models.mkdir()
+    _pocketed_box_file(models)
+    report = render_folder(models, tmp_path / "out", ["f"], "auto", workers=1, progress=False)
+    assert report.failures == []
+    assert [m.split(" (")[0] for m in report.methods.values()] == ["exact"]
+    assert model_budget("auto", 20.0) == model_budget("exact", 20.0) == 50.0
+
+
+def test_auto_draws_a_complete_mesh_through_the_mesh_route(tmp_path) -> None:
+    result = render_file(_pocketed_box_file(tmp_path), ["f"], "auto")
+    assert result.method == "mesh" and not _pocket_floor_drawn(result.lines["f"])
+
+
+def write_wire_iges(path: Path) -> Path:
+    """An IGES file of edges only, no faces: a 4 x 3 rectangle in the plane y = 0 and a radius-1 circle."""
+    from OCP.BRep import BRep_Builder
+    from OCP.BRepBuilderAPI import BRepBuilderAPI_MakeEdge, BRepBuilderAPI_MakePolygon
+    from OCP.gp import gp_Ax2, gp_Circ, gp_Dir, gp_Pnt
+    from OCP.IGESControl import IGESControl_Writer
+    from OCP.TopoDS import TopoDS_Compound
+
+    builder, compound = BRep_Builder(), TopoDS_Compound()
+    builder.MakeCompound(compound)
+    corners = [gp_Pnt(0, 0, 0), gp_Pnt(4, 0, 0), gp_Pnt(4, 0, 3), gp_Pnt(0, 0, 3)]
+    builder.Add(compound, BRepBuilderAPI_MakePolygon(*corners, True).Wire())
+    circle = gp_Circ(gp_Ax2(gp_Pnt(2, 1, 1.5), gp_Dir(0, 1, 0)), 1.0)
+    builder.Add(compound, BRepBuilderAPI_MakeEdge(circle).Edge())
+    writer = IGESControl_Writer("MM", 0)
+    writer.AddShape(compound)
+    writer.ComputeModel()
+    assert writer.Write(str(path))
+    return path
+
+
+@pytest.mark.parametrize("method", ["auto", "mesh", "exact", "poly"])
+def test_wire_only_iges_is_drawn_as_its_wires_without_warnings(tmp_path, method: str) -> None:
+    path = write_wire_iges(tmp_path / "wires.igs")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = render_file(path, ["f", "1"], method)
+    assert result.method == ("mesh" if method == "auto" else method)
+    points = np.vstack(result.lines["f"].visible)
+    assert not result.lines["f"].hidden  # nothing hides a wire
+    np.testing.assert_allclose(points.min(axis=0), [0, 0], atol=1e-3)
+    np.testing.assert_allclose(points.max(axis=0), [4, 3], atol=1e-3)
+    circle = np.abs(np.hypot(points[:, 0] - 2, points[:, 1] - 1.5) - 1) < 1e-2
+    assert circle.sum() >= 8
+
+
+def test_render_views_on_a_wire_only_iges_prints_no_warning(tmp_path) -> None:
+    path = write_wire_iges(tmp_path / "wires.igs")
+    argv = ["render", "views", str(path), "-o", str(tmp_path / "out"), "--views", "f,1"]
+    code = f"import sys; from render.cli import main; sys.argv = {argv!r}; main()"
+    run = subprocess.run([sys.executable, "-W", "default", "-c", code], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert run.stderr == "" and "Warning" not in run.stdout
+    assert run.stdout.count("\n") == 1 and ": 2 files in " in run.stdout and "(mesh, " in run.stdout
+    assert (tmp_path / "out" / "wires_f.png").is_file()
