@@ -200,6 +200,41 @@ def test_glb_scene_is_concatenated_with_node_transforms(tmp_path: Path) -> None:
     assert np.allclose(mesh.bounds, [[-0.5, -0.5, -0.5], [5.5, 0.5, 0.5]])
 
 
+def _tall_cup() -> trimesh.Trimesh:
+    """A cup-like mesh, glTF's Y-up: 1.5 wide (x, with a handle on +x), 4 tall (+y), 2 deep (z)."""
+    body = trimesh.creation.box(extents=(1, 4, 2))
+    handle = trimesh.creation.box(
+        extents=(0.5, 1, 0.5), transform=trimesh.transformations.translation_matrix([0.75, 1, 0])
+    )
+    return trimesh.util.concatenate([body, handle])
+
+
+@pytest.mark.parametrize("suffix", [".glb", ".gltf"])
+def test_gltf_is_read_y_up_and_drawn_upright(tmp_path: Path, suffix: str) -> None:
+    path = tmp_path / f"cup{suffix}"
+    if suffix == ".glb":
+        _tall_cup().export(path)  # trimesh writes the coordinates as they are: Y-up in the file
+    else:  # .gltf with its buffers in separate files beside it
+        for name, data in trimesh.Scene(_tall_cup()).export(file_type="gltf").items():
+            (tmp_path / name).write_bytes(data)
+        (tmp_path / "model.gltf").rename(path)
+    mesh = load_mesh(path)
+    np.testing.assert_allclose(mesh.extents, [1.5, 2, 4])  # glTF +y (up) is z, glTF +z (front) is -y
+    np.testing.assert_allclose(mesh.bounds[:, 2], [-2, 2])
+    front = mesh_views(mesh, [camera("f")])["f"]
+    points = np.vstack(front.visible)
+    width, height = np.ptp(points, axis=0)
+    assert height == pytest.approx(4, abs=0.01) and width == pytest.approx(1.5, abs=0.01)  # upright
+    handle = points[points[:, 0] > 0.6]
+    assert handle.size and handle[:, 1].min() == pytest.approx(0.5, abs=0.01)  # on the right, up high
+
+
+def test_other_mesh_formats_are_read_as_z_up(tmp_path: Path) -> None:
+    path = tmp_path / "cup.stl"
+    _tall_cup().export(path)
+    np.testing.assert_allclose(load_mesh(path).extents, [1.5, 4, 2])
+
+
 def write(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     return path
