@@ -83,7 +83,7 @@ def main() -> None:
     show_default=True,
     type=click.FloatRange(min=0, min_open=True),
     help="Seconds of exact HLR per model before the polygonal fallback; in a folder, the other routes "
-    "must finish each model within it (exact: twice it + 10 s).",
+    "must finish each model within it (exact and auto: twice it + 10 s).",
 )
 @click.option(
     "--workers", default=1, show_default=True, type=click.IntRange(1), help="Processes for a folder."
@@ -94,6 +94,11 @@ def main() -> None:
     show_default=True,
     type=click.FloatRange(min=1),
     help="View box side as a multiple of the largest bounding-box edge.",
+)
+@click.option(
+    "--center-each",
+    is_flag=True,
+    help="Centre each drawing in its image (same scale for all views) instead of on the model's box centre.",
 )
 def views(
     model: Path,
@@ -107,13 +112,15 @@ def views(
     time_limit: float,
     workers: int,
     margin: float,
+    center_each: bool,
 ) -> None:
-    """Draw MODEL_OR_FOLDER (STEP, IGES, BREP, STL, OBJ, PLY, OFF, GLB) from the SPARE3D cameras.
+    """Draw MODEL_OR_FOLDER (STEP, IGES, BREP, STL, OBJ, PLY, OFF, GLB, GLTF) from the SPARE3D cameras.
 
-    Writes OUT/<name>_<view>.png (and/or .svg). A folder renders every model in it, skips models
+    Writes OUT/<name>_<view>.png (and/or .svg). All views share one frame centred on the model's box
+    centre (as SPARE3D's), unless --center-each. A folder renders every model in it, skips models
     already drawn, and lists failures in OUT/failures.json.
     """
-    drawing = dict(size=size, line_width=line_width, hidden=hidden, formats=formats)
+    drawing = dict(size=size, line_width=line_width, hidden=hidden, formats=formats, center_each=center_each)
     if model.is_dir():
         output_folder(out_dir)
         try:

@@ -12,7 +12,9 @@ Methods for B-rep models (STEP, IGES, BREP):
   about 10x) with visible-line IoU 0.97 against exact HLR, while exact HLR itself runs at about 1x;
   so it is the default. Use exact for exact HLR.
 Meshes (STL, OBJ, PLY, OFF, GLB) only have the mesh route; every method renders them with it.
-All views of a model share one frame (scale), given or 1.7 x its largest bounding-box edge.
+All views of a model share one frame (scale), given or 1.7 x its largest bounding-box edge, centred on
+the projection of the bounding box's centre as in SPARE3D; `write_views(center_each=True)` (`render views
+--center-each`) moves each view's drawing to the middle of its image instead, at the same scale.
 """
 
 from __future__ import annotations
@@ -27,12 +29,13 @@ from pathlib import Path
 from typing import Any
 
 import cv2
+import numpy as np
 from OCP.TopoDS import TopoDS_Shape
 from tqdm import tqdm
 
 from render.errors import ModelError, first_line
 from render.files import write_atomic
-from render.lines.cameras import DEFAULT_VIEWS, camera
+from render.lines.cameras import DEFAULT_VIEWS, Camera, camera
 from render.lines.drawing import DEFAULT_MARGIN, Frame, HiddenStyle, ViewLines, rasterize, to_svg
 from render.lines.hlr import DEFLECTION_RATIO, MESH_RATIO, exact_hlr_views, model_frame, poly_hlr_views
 from render.lines.mesh import MESH_SUFFIXES, load_mesh, mesh_views
@@ -199,6 +202,18 @@ def view_paths(out_dir: Path, stem: str, views: Sequence[str], formats: Sequence
     return [Path(out_dir) / f"{stem}_{view}.{fmt}" for view in views for fmt in formats]
 
 
+def centered_frame(frame: Frame, lines: ViewLines, cam: Camera) -> Frame:
+    """The frame moved in the camera's image plane so that the view's drawing (the box of all its lines,
+    i.e. of the model's projection) sits in the middle of the image; same side, so the same scale."""
+    polylines = [*lines.visible, *lines.hidden]
+    if not polylines:
+        return frame
+    points = np.vstack(polylines)
+    center = np.asarray(frame.center, float)
+    dx, dy = (points.min(axis=0) + points.max(axis=0)) / 2 - cam.project(center)
+    return Frame(tuple(float(c) for c in center + dx * cam.x_axis + dy * cam.up), frame.side)
+
+
 def write_views(
     result: RenderResult,
     out_dir: str | Path,
@@ -207,28 +222,31 @@ def write_views(
     line_width: float = 1.5,
     hidden: HiddenStyle = "off",
     formats: Sequence[str] = ("png",),
+    center_each: bool = False,
 ) -> list[Path]:
     """Write <stem>_<view>.png / .svg for every view of a result (atomically); returns the paths.
 
     PNGs are 8-bit greyscale when the drawing is black on white (hidden 'off' or 'dashed'), RGB when
-    hidden lines are red.
+    hidden lines are red. center_each centres every drawing in its image (`centered_frame`) instead of
+    drawing all views in the result's one frame; the scale stays the same.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for view, lines in result.lines.items():
         cam = camera(view)
+        frame = centered_frame(result.frame, lines, cam) if center_each else result.frame
         for fmt in formats:
             path = out_dir / f"{stem}_{view}.{fmt}"
             if fmt == "png":
-                image = rasterize(lines, cam, result.frame, size, line_width, hidden)
+                image = rasterize(lines, cam, frame, size, line_width, hidden)
                 # Black on white is written as 8-bit grey (cv2.imread still gives 3 channels), red as RGB.
                 pixels = image[..., 0] if hidden != "red" else cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
                 ok, data = cv2.imencode(".png", pixels)
                 assert ok, "PNG encoding failed"
                 write_atomic(path, data.tobytes())
             elif fmt == "svg":
-                write_atomic(path, to_svg(lines, cam, result.frame, size, line_width, hidden).encode())
+                write_atomic(path, to_svg(lines, cam, frame, size, line_width, hidden).encode())
             else:
                 raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
             written.append(path)
@@ -288,6 +306,7 @@ def _render_and_write(
             options["line_width"],
             options["hidden"],
             options["formats"],
+            options["center_each"],
         )
         return result.method, result.seconds, None
     except ModelError as exc:
@@ -321,6 +340,7 @@ def render_folder(
     time_limit: float | None = DEFAULT_TIME_LIMIT,
     workers: int = 1,
     progress: bool = True,
+    center_each: bool = False,
 ) -> FolderReport:
     """Render every model under `folder` into `out_dir` (same sub-folders), `workers` processes at once.
 
@@ -348,6 +368,7 @@ def render_folder(
         line_width=line_width,
         hidden=hidden,
         formats=tuple(formats),
+        center_each=center_each,
     )
     bar = tqdm(total=len(todo), unit="model", desc="render", disable=not progress)
     for model, (used, seconds, problem) in _run(todo, out_dir, stems, options, workers):

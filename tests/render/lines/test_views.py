@@ -377,3 +377,44 @@ def test_render_views_on_a_wire_only_iges_prints_no_warning(tmp_path) -> None:
     assert run.stderr == "" and "Warning" not in run.stdout
     assert run.stdout.count("\n") == 1 and ": 2 files in " in run.stdout and "(mesh, " in run.stdout
     assert (tmp_path / "out" / "wires_f.png").is_file()
+
+
+def _ink_box(path: Path) -> np.ndarray:
+    """(column min, row min, column max, row max) of the drawn pixels of a PNG."""
+    rows, cols = np.nonzero(cv2.imread(str(path), cv2.IMREAD_GRAYSCALE) < 128)
+    return np.array([cols.min(), rows.min(), cols.max(), rows.max()], float)
+
+
+def test_center_each_centres_every_drawing_at_the_same_scale(make_box, tmp_path: Path) -> None:
+    from OCP.BRepAlgoAPI import BRepAlgoAPI_Fuse
+
+    # An L of two boxes: its isometric drawings sit off the middle when framed on the box centre.
+    shape = BRepAlgoAPI_Fuse(make_box((0, 0, 0), (4, 1, 1)), make_box((0, 0, 0), (1, 1, 4))).Shape()
+    path = tmp_path / "ell.brep"
+    BRepTools.Write_s(shape, str(path))
+    result = render_file(path, ["f", "1", "3"], "auto")
+    shared = write_views(result, tmp_path / "shared", "ell")
+    centred = write_views(result, tmp_path / "centred", "ell", center_each=True)
+    offsets = []
+    for a, b in zip(shared, centred, strict=True):
+        box_a, box_b = _ink_box(a), _ink_box(b)
+        np.testing.assert_allclose(box_b[2:] - box_b[:2], box_a[2:] - box_a[:2], atol=1)  # same scale
+        assert np.abs((box_b[:2] + box_b[2:]) / 2 - 99.5).max() <= 1.0  # centred
+        offsets.append(np.abs((box_a[:2] + box_a[2:]) / 2 - 99.5).max())
+    assert max(offsets) > 10  # framed on the box centre, the isometric drawings were off the middle
+    svg = write_views(result, tmp_path / "svg", "ell", formats=["svg"], center_each=True)
+    assert len(svg) == 3
+
+
+def test_render_views_center_each_option(make_box, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from render.cli import main
+
+    path = tmp_path / "box.brep"
+    BRepTools.Write_s(make_box((0, 0, 0), (4, 1, 1)), str(path))
+    out = tmp_path / "out"
+    run = CliRunner().invoke(main, ["views", str(path), "-o", str(out), "--views", "1", "--center-each"])
+    assert run.exit_code == 0, run.output
+    box = _ink_box(out / "box_1.png")
+    assert np.abs((box[:2] + box[2:]) / 2 - 99.5).max() <= 1.0
