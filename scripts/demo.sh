@@ -5,8 +5,8 @@
 set -euo pipefail
 OUT=${1:-demo_out}
 BIN=${BIN:-.venv/bin}
-N_MODELS=${N_MODELS:-500}
-EPOCHS=${EPOCHS:-3}
+N_MODELS=${N_MODELS:-320}
+EPOCHS=${EPOCHS:-15}
 SIZE=${SIZE:-64}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 
@@ -20,7 +20,7 @@ echo "== 2/5 render views: 11 views of each model (visible black, hidden dashed)
 echo "== 3/5 render dataset: pairs (pretext) and t2i (questions) from $N_MODELS CSG models at $SIZE px"
 for kind in pairs t2i; do
   "$BIN/render" dataset --task "$kind" --csg "$N_MODELS" --primitives 3-5 --size "$SIZE" --seed 0 \
-    --split 0.6,0.1,0.3 --workers 2 -o "$OUT/data/$kind"
+    --split 0.4,0.1,0.5 --workers 2 -o "$OUT/data/$kind"
   "$BIN/render" pack "$OUT/data/$kind"
 done
 
@@ -28,7 +28,7 @@ echo "== 4/5 spare3d train --task view-consistency: pairs pretext, direct evalua
 # The default network, the hull matcher, compares each candidate with the edge hull of the three views
 # (docs/reproduction.md); the 2022 network and recipe: --model view-comparison (its defaults are the paper's).
 "$BIN/spare3d" train --task view-consistency --data "$OUT/data" --out "$OUT/runs/t2i-self-supervised" \
-  --image-size "$SIZE" --batch-size 16 --epochs "$EPOCHS" --finetune-epochs 2 --precision fp32
+  --image-size "$SIZE" --batch-size 16 --epochs "$EPOCHS" --finetune-epochs 5 --precision fp32
 
 echo "== 5/5 spare3d report"
 "$BIN/spare3d" report "$OUT/runs/t2i-self-supervised" --out "$OUT/report"

@@ -39,7 +39,8 @@ def wilson_interval(correct: int, n: int, z: float = 1.959964) -> tuple[float, f
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # exactly 0 (1) at k = 0 (n); in floating point centre - half can land an ulp above p there
+    return min(p, max(0.0, centre - half)), max(p, min(1.0, centre + half))
 
 
 def confusion_matrix(labels: np.ndarray, preds: np.ndarray, n: int = 4) -> np.ndarray:

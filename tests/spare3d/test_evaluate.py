@@ -6,6 +6,16 @@ import numpy as np
 from spare3d.evaluate import Evaluation, confusion_matrix, wilson_interval
 
 
+def test_wilson_interval_contains_the_proportion_and_reaches_the_ends():
+    """The interval always holds k/n, and is closed at 0 for k = 0 and at 1 for k = n (in floating point
+    the formula's lower bound at k = 0 can be an ulp above 0, which made report error bars negative)."""
+    for n in range(1, 300):
+        for k in range(n + 1):
+            low, high = wilson_interval(k, n)
+            assert low <= k / n <= high
+        assert wilson_interval(0, n)[0] == 0.0 and wilson_interval(n, n)[1] == 1.0
+
+
 def test_wilson_interval_known_values():
     low, high = wilson_interval(8, 10)
     assert math.isclose(low, 0.4902, abs_tol=1e-4) and math.isclose(high, 0.9433, abs_tol=1e-4)
