@@ -15,7 +15,9 @@ numpy's default_rng([seed, i]): the solid, the subtracted primitives, the poses.
 (a seeded permutation cut at the split fractions) and labels are balanced over the 4 positions within
 each split (i mod 4 over the split's models, seeded shuffle), so neither depends on which models were
 built in which run: a killed-and-resumed build, or the union of `--shard I/N` parts built into one
-OUT, equals an uninterrupted build. Each model is built in a forked child under a time limit. Line
+OUT, equals an uninterrupted build. Each model is built in a forked child under a time limit, here or,
+with `--executor ray`, on the node of a Ray cluster that Ray chose (`render.workers.ray_jobs`): the
+same jobs, the same output; this process writes every record either way. Line
 routes as `render views`: 'auto' (default) is the mesh route with polygonal HLR for shapes it fails on;
 'exact' runs exact hidden-line removal under the time limit and falls back to polygonal HLR past it.
 Questions failing a filter (`render.datasets.filters`) are not written; their reason goes to the manifest. The

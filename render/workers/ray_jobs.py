@@ -1,22 +1,27 @@
 """The jobs of `run_jobs` on a Ray cluster (`render dataset --executor ray [--address ADDR]`).
 
-Ray decides where each job runs; nothing else changes. Each job is one Ray task (1 CPU) that runs it
-through the local pool of `render.workers.jobs` on the node Ray chose (`run_jobs(fn, [job], 1, limit)`):
-fn(job) in a forked child under the same wall-clock limit and kernel alarm, an overrun killed on its node
-and reported as 'timeout', a crash in native code reported as an 'error' naming the exit code, an
-exception raised by fn as the 'error' value. The Outcome comes back to the caller, which writes the
+Ray decides where each job runs; nothing else changes. A Ray task (1 CPU) takes a few jobs and runs them
+through the local pool of `render.workers.jobs` on the node Ray chose (`run_jobs(fn, batch, 1, limit)`):
+each fn(job) in a forked child under the same wall-clock limit and kernel alarm, an overrun killed on
+its node and reported as 'timeout', a crash in native code reported as an 'error' naming the exit code,
+an exception raised by fn as the 'error' value. The Outcomes come back to the caller, which writes the
 records, so the records, resume and failure handling of a build are those of the local pool.
-`run_jobs_ray` yields (job, Outcome) in completion order, like `run_jobs`.
+`run_jobs_ray` yields (job, Outcome) in completion order of the tasks, like `run_jobs`.
 
-- Ray runs at most 2 x its CPU count of these tasks at a time and places them itself; the caller only
-  keeps that many submitted (backpressure, not scheduling).
+- Jobs go in batches of up to `MAX_BATCH` (fewer when there are few jobs per CPU), so that one forked
+  child serves several jobs, as in the local pool: a fork per job of a Ray worker, and the caches and
+  lazy imports a job warms up lost with each child, made 100 ms jobs (64 px t2i) take twice as long.
+- Ray has at most 2 tasks per CPU of the cluster submitted at a time and places them itself
+  (backpressure, not scheduling).
 - A task runs in the caller's working directory (relative model paths and output folders work); on a
   cluster every node must see the same paths (a shared file system, as for `--shard` job arrays).
 - Before forking, a task imports `preload` (the modules the caller had loaded), so that the forked
   child inherits them, as the local pool's children inherit the parent's.
 - Leaving the iterator (an exception, `stop()`, SIGINT/SIGTERM through `interrupt_flag`) cancels the
   tasks in flight: their Ray workers are killed, and the forked children with them (`die_with_parent`).
-- A task Ray itself loses (its worker or node died, after Ray's retries) is reported as an 'error'.
+- A task Ray itself loses (its worker or node died) is run again by Ray (twice at most: its jobs write
+  whole question folders or none, and only the caller records them); after that, each of its jobs is
+  reported as an 'error' naming the loss.
 
 `ray_session(address, cpus)` connects to the cluster at `address`, or starts a local Ray instance with
 `cpus` CPUs, and shuts Ray down at the end (a local instance stops with it); a session this process had
@@ -29,6 +34,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import os
+import socket
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -37,6 +43,7 @@ from typing import Any, TypeVar
 from render.workers.jobs import POLL_S, Outcome, Stopped, run_jobs
 
 J = TypeVar("J")
+MAX_BATCH = 8
 RAY_HINT = "pip install 'linedraw3d[ray]'"
 
 
@@ -58,6 +65,8 @@ def ray_session(address: str | None, cpus: int) -> Iterator[None]:
     if ray.is_initialized():
         yield
         return
+    if address:
+        _probe(address)
     try:
         try:
             ray.init(
@@ -75,14 +84,31 @@ def ray_session(address: str | None, cpus: int) -> Iterator[None]:
         ray.shutdown()
 
 
-def _task(fn: Callable[[Any], Any], job: Any, time_limit: float | None, cwd: str, preload: Sequence[str]):
-    """One job on a Ray worker: through the local pool, in the caller's working directory."""
+def _probe(address: str) -> None:
+    """RayUnavailable unless HOST:PORT accepts a connection within 10 s (Ray itself waits minutes)."""
+    host, _, port = address.rpartition(":")
+    if "://" in address or not host or not port.isdigit():  # 'auto', a ray:// client address: Ray's own
+        return
+    try:
+        socket.create_connection((host, int(port)), timeout=10).close()
+    except OSError as exc:
+        raise RayUnavailable(
+            f"cannot reach the Ray cluster at {address} ({exc.strerror or exc}); start it with "
+            f"`ray start --head --port {port}` on {host}"
+        ) from None
+
+
+def _task(
+    fn: Callable[[Any], Any], batch: list, time_limit: float | None, cwd: str, preload: Sequence[str]
+) -> list[tuple[int, Outcome]]:
+    """A few jobs on a Ray worker, through the local pool, in the caller's working directory:
+    [(position in batch, Outcome)] in completion order."""
     os.chdir(cwd)
     for name in preload:
         with contextlib.suppress(Exception):
             importlib.import_module(name)
-    with contextlib.closing(run_jobs(fn, [job], 1, time_limit)) as outcomes:
-        return next(outcomes)[1]
+    position = {id(job): i for i, job in enumerate(batch)}
+    return [(position[id(job)], outcome) for job, outcome in run_jobs(fn, batch, 1, time_limit)]
 
 
 def run_jobs_ray(
@@ -102,15 +128,16 @@ def run_jobs_ray(
     jobs = list(jobs)
     # Ray retries a task whose worker died (not one whose job failed: that is an Outcome)
     task = ray.remote(num_cpus=1, max_retries=2)(_task)
-    window = 2 * max(1, int(ray.cluster_resources().get("CPU", 1)))
-    pending = iter(range(len(jobs)))
-    running: dict[Any, tuple[int, float]] = {}
+    cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
+    size = max(1, min(MAX_BATCH, len(jobs) // (4 * cpus)))
+    batches = iter([list(range(i, min(i + size, len(jobs)))) for i in range(0, len(jobs), size)])
+    running: dict[Any, tuple[list[int], float]] = {}
     cwd, preload = os.getcwd(), tuple(preload)
     try:
         while True:
-            while len(running) < window and (index := next(pending, None)) is not None:
-                ref = task.remote(fn, jobs[index], time_limit, cwd, preload)
-                running[ref] = (index, time.monotonic())
+            while len(running) < 2 * cpus and (batch := next(batches, None)) is not None:
+                ref = task.remote(fn, [jobs[i] for i in batch], time_limit, cwd, preload)
+                running[ref] = (batch, time.monotonic())
             if not running:
                 return
             ready, rest = ray.wait(list(running), num_returns=1, timeout=POLL_S)
@@ -119,15 +146,17 @@ def run_jobs_ray(
             if signum := stop():
                 raise Stopped(signum)
             for ref in ready:
-                index, submitted = running.pop(ref)
+                batch, submitted = running.pop(ref)
                 try:
-                    outcome = ray.get(ref)
+                    outcomes = ray.get(ref)
                 except exceptions.TaskCancelledError:
                     raise Stopped() from None
                 except exceptions.RayError as exc:  # the task itself was lost, after Ray's retries
                     reason = f"Ray task lost ({type(exc).__name__}): {str(exc).strip().splitlines()[0]}"
-                    outcome = Outcome("error", RuntimeError(reason), time.monotonic() - submitted)
-                yield jobs[index], outcome
+                    lost = Outcome("error", RuntimeError(reason), time.monotonic() - submitted)
+                    outcomes = [(i, lost) for i in range(len(batch))]
+                for i, outcome in outcomes:
+                    yield jobs[batch[i]], outcome
     finally:
         for ref in running:
             with contextlib.suppress(Exception):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import json
 import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -185,6 +186,30 @@ ROWS: list[tuple[str, Setup, int, str]] = [
         ),
         1,
         "No space left on device); rerun the same command to resume",
+    ),
+    (
+        "dataset: --address without --executor ray",
+        lambda w, b, box, mp: ([*T2I, "-o", str(w / "o"), "--address", "127.0.0.1:1"], [w / "o"]),
+        2,
+        "only with --executor ray",
+    ),
+    (
+        "dataset: Ray cluster not reachable",
+        lambda w, b, box, mp: (
+            [*T2I, "-o", str(w / "o"), "--executor", "ray", "--address", "127.0.0.1:1"],
+            [w / "o" / ".build" / "records" / "000000.json"],
+        ),
+        1,
+        "cannot reach the Ray cluster at 127.0.0.1:1 (Connection refused)",
+    ),
+    (
+        "dataset: --executor ray without Ray installed",
+        lambda w, b, box, mp: (
+            (mp.setitem(sys.modules, "ray", None), [*T2I, "-o", str(w / "o"), "--executor", "ray"])[1:]
+            + ([w / "o" / ".build" / "records" / "000000.json"],)
+        ),
+        1,
+        "--executor ray needs Ray (pip install 'linedraw3d[ray]')",
     ),
     (
         "pack: a question without one of its candidates",
