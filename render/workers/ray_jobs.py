@@ -20,8 +20,8 @@ records, so the records, resume and failure handling of a build are those of the
 - Leaving the iterator (an exception, `stop()`, SIGINT/SIGTERM through `interrupt_flag`) cancels the
   tasks in flight: their Ray workers are killed, and the forked children with them (`die_with_parent`).
 - A task Ray itself loses (its worker or node died) is run again by Ray (twice at most: its jobs write
-  whole question folders or none, and only the caller records them); after that, each of its jobs is
-  reported as an 'error' naming the loss.
+  whole question folders or none, and only the caller records them); after that, or when the task
+  itself fails, each of its jobs is reported as an 'error' naming the failure.
 
 `ray_session(address, cpus)` connects to the cluster at `address`, or starts a local Ray instance with
 `cpus` CPUs, and shuts Ray down at the end (a local instance stops with it); a session this process had
@@ -151,8 +151,8 @@ def run_jobs_ray(
                     outcomes = ray.get(ref)
                 except exceptions.TaskCancelledError:
                     raise Stopped() from None
-                except exceptions.RayError as exc:  # the task itself was lost, after Ray's retries
-                    reason = f"Ray task lost ({type(exc).__name__}): {str(exc).strip().splitlines()[0]}"
+                except exceptions.RayError as exc:  # the task itself lost (after Ray's retries) or failed
+                    reason = f"Ray task failed ({type(exc).__name__}): {str(exc).strip().splitlines()[0]}"
                     lost = Outcome("error", RuntimeError(reason), time.monotonic() - submitted)
                     outcomes = [(i, lost) for i in range(len(batch))]
                 for i, outcome in outcomes:
