@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import signal
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
-from render.workers.jobs import run_jobs
+from render.workers.jobs import Stopped, interrupt_flag, run_jobs
 
 
 def work(job: float) -> float:
@@ -41,3 +45,41 @@ def test_stop_kills_children_and_raises_keyboard_interrupt() -> None:
     with pytest.raises(KeyboardInterrupt):
         next(jobs)
     assert time.monotonic() - start < 5
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_a_worker_dies_with_its_parent() -> None:
+    """A pool whose process is killed outright (SIGKILL: no cleanup runs) leaves no worker running."""
+    ctx = multiprocessing.get_context("fork")
+    receiver, sender = ctx.Pipe(duplex=False)
+
+    def report_and_hang(job: int) -> None:
+        sender.send(os.getpid())
+        time.sleep(60)
+
+    middle = ctx.Process(target=lambda: list(run_jobs(report_and_hang, [0], 1, time_limit=None)))
+    middle.start()
+    assert receiver.poll(30)
+    worker = receiver.recv()
+    os.kill(middle.pid, signal.SIGKILL)
+    middle.join()
+    deadline = time.monotonic() + 5
+    while _alive(worker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(worker)
+
+
+def test_sigterm_stops_the_pool_like_ctrl_c() -> None:
+    with interrupt_flag() as stop:
+        jobs = run_jobs(work, [30.0, 30.0], workers=2, time_limit=None, stop=stop)
+        os.kill(os.getpid(), signal.SIGTERM)  # only sets the flag inside the block
+        with pytest.raises(Stopped) as raised:
+            next(jobs)
+    assert raised.value.signum == signal.SIGTERM and isinstance(raised.value, KeyboardInterrupt)
