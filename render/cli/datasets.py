@@ -178,8 +178,9 @@ def _parsed(parse):
 )
 @click.option(
     "--address",
-    help="--executor ray: the Ray cluster to use (e.g. HEAD:6379, or 'auto'; default: a local instance "
-    "started and stopped by this command). Every node must see OUT (and --models) at the same path.",
+    help="--executor ray: the Ray cluster to use (HEAD:6379; 'auto': the one this machine runs, or "
+    "RAY_ADDRESS; default: a new local instance started and stopped by this command). Every node must "
+    "see OUT (and --models) at the same path.",
 )
 @click.option(
     "--time-limit",

@@ -23,8 +23,9 @@ records, so the records, resume and failure handling of a build are those of the
   whole question folders or none, and only the caller records them); after that, or when the task
   itself fails, each of its jobs is reported as an 'error' naming the failure.
 
-`ray_session(address, cpus)` connects to the cluster at `address`, or starts a local Ray instance with
-`cpus` CPUs, and shuts Ray down at the end (a local instance stops with it); a session this process had
+`ray_session(address, cpus)` connects to the cluster at `address` ("auto": the one this machine belongs
+to, or RAY_ADDRESS), or starts a new local Ray instance with `cpus` CPUs (never one found running), and
+shuts Ray down at the end (a local instance stops with it); a session this process had
 already initialised (a test's, a notebook's) is used as it is and left running. Ray is imported only
 here, and only when asked for.
 """
@@ -70,7 +71,7 @@ def ray_session(address: str | None, cpus: int) -> Iterator[None]:
     try:
         try:
             ray.init(
-                address=address,
+                address=address or "local",  # "local": a new instance, even beside a running `ray start`
                 num_cpus=None if address else cpus,
                 include_dashboard=False,
                 configure_logging=True,
