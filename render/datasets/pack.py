@@ -5,7 +5,8 @@
   DATA/packed/<split>/index.json   {"format", "split", "shape": [N, H, W], "questions": [
                                       {"id": ID, "label": 0..3 or null, "pose": k or null,
                                        "files": {file name: row of images.npy}}, ...]}
-Questions are in sorted ID order, files of a question in sorted name order, rows consecutive. `label`
+Questions are in sorted ID order, files of a question in sorted name order, rows consecutive, except
+that hard links to one file (the pairs items of `render dataset --variants`) share one row. `label`
 comes from answer.json (int or string), `pose` from a p2i question's pose_k.txt. The packed folder lies
 outside the split folders, so readers of the SPARE3D layout do not see it.
 
@@ -60,6 +61,7 @@ def pack_split(split_dir: Path, out_dir: Path) -> int:
     answers = read_answers(split_dir) if (split_dir / ANSWER_FILE).is_file() else {}
     questions = []
     files: list[Path] = []
+    linked: dict[tuple[int, int], int] = {}
     task = None
     for folder in question_dirs(split_dir):
         if not folder.is_dir():
@@ -71,8 +73,19 @@ def pack_split(split_dir: Path, out_dir: Path) -> int:
         missing = expected_images(task, folder.name, names) - set(names)
         if missing:
             raise PackError(f"{folder}: missing {', '.join(sorted(missing))} (a {task} question)")
-        rows = {name: len(files) + j for j, name in enumerate(names)}
-        files += [folder / n for n in names]
+        rows = {}
+        for name in names:
+            path = folder / name
+            stat = path.stat()
+            # hard links to one drawing (pairs items of variants of one model) share its row
+            key = (stat.st_dev, stat.st_ino) if stat.st_nlink > 1 else None
+            if key is None or key not in linked:
+                if key is not None:
+                    linked[key] = len(files)
+                rows[name] = len(files)
+                files.append(path)
+            else:
+                rows[name] = linked[key]
         label = parse_label(answers[folder.name]) if folder.name in answers else None
         questions.append({"id": folder.name, "label": label, "pose": _pose(folder), "files": rows})
     first = cv2.imread(str(files[0]), cv2.IMREAD_GRAYSCALE) if files else np.zeros((0, 0), np.uint8)
