@@ -46,7 +46,14 @@ from OCP.collections import IndexedDataMap_TopoDS_Shape_List_TopoDS_Shape_TopToo
 from OCP.collections import IndexedMap_TopoDS_Shape_TopTools_ShapeMapHasher as ShapeIndex
 from OCP.collections import List_TopoDS_Shape
 from OCP.GCPnts import GCPnts_TangentialDeflection
-from OCP.GeomAbs import GeomAbs_C0, GeomAbs_Plane
+from OCP.GeomAbs import (
+    GeomAbs_C0,
+    GeomAbs_Cone,
+    GeomAbs_Cylinder,
+    GeomAbs_Plane,
+    GeomAbs_Sphere,
+    GeomAbs_Torus,
+)
 from OCP.GProp import GProp_GProps
 from OCP.IMeshTools import (
     IMeshTools_MeshAlgoType,
@@ -97,6 +104,9 @@ GAP_CHORD_SHARE = 0.6
 GAP_EXCESS_SHARE = 1.0
 GAP_AREA_PX = 4.0
 GAP_LENGTH_PX = 4.0
+# Relative precision of the area of freeform faces (B-spline, Bezier, swept), see `face_areas`.
+FREEFORM_AREA_EPS = 1e-2
+ANALYTIC_SURFACES = (GeomAbs_Plane, GeomAbs_Cylinder, GeomAbs_Cone, GeomAbs_Sphere, GeomAbs_Torus)
 
 
 class IncompleteMesh(ValueError):
@@ -303,10 +313,11 @@ def _collect(shape: TopoDS_Shape, deflection: float) -> Tessellation:
         [np.zeros((0, 3), np.int64)],
         [],
     )
-    curved = np.zeros(faces.Size(), bool)
+    curved, analytic = np.zeros(faces.Size(), bool), np.zeros(faces.Size(), bool)
     for i in range(faces.Size()):
         face = TopoDS.Face(faces.FindKey(i + 1))
-        curved[i] = BRepAdaptor_Surface(face, False).GetType() != GeomAbs_Plane
+        kind = BRepAdaptor_Surface(face, False).GetType()
+        curved[i], analytic[i] = kind != GeomAbs_Plane, kind in ANALYTIC_SURFACES
         mesh = face_triangles(face, with_normals=curved[i])
         count = 0
         if mesh is not None:
@@ -361,16 +372,21 @@ def _collect(shape: TopoDS_Shape, deflection: float) -> Tessellation:
         edges=edges,
         curve_edges=curve_edges,
         deflection=deflection,
-        gaps=mesh_gaps(faces, vertices, tri, face_of, borders, deflection, pixel),
+        gaps=mesh_gaps(faces, analytic, vertices, tri, face_of, borders, deflection, pixel),
     )
 
 
-def face_areas(faces: ShapeIndex) -> np.ndarray:
-    """(F,) exact surface area of each face (BRepGProp)."""
+def face_areas(faces: ShapeIndex, analytic: np.ndarray) -> np.ndarray:
+    """(F,) surface area of each face (BRepGProp): Gauss integration on planes and the other analytic
+    surfaces (`analytic`), adaptive integration to FREEFORM_AREA_EPS on the others (B-splines: 4-5x
+    faster than Gauss, within 0.14% of it on the shared real parts)."""
     areas = np.zeros(faces.Size())
     for i in range(faces.Size()):
         props = GProp_GProps()
-        BRepGProp.SurfaceProperties_s(faces.FindKey(i + 1), props)
+        if analytic[i]:
+            BRepGProp.SurfaceProperties_s(faces.FindKey(i + 1), props)
+        else:
+            BRepGProp.SurfaceProperties_s(faces.FindKey(i + 1), props, FREEFORM_AREA_EPS)
         areas[i] = props.Mass()
     return areas
 
@@ -385,6 +401,7 @@ def open_edges(triangles: np.ndarray, n_vertices: int) -> np.ndarray:
 
 def mesh_gaps(
     faces: ShapeIndex,
+    analytic: np.ndarray,
     vertices: np.ndarray,
     triangles: np.ndarray,
     face_of: np.ndarray,
@@ -400,7 +417,8 @@ def mesh_gaps(
     sum of that over its triangles + GAP_AREA_PX square pixels, or A_t - A_f exceeds GAP_EXCESS_SHARE x
     that sum + GAP_AREA_PX square pixels. Over the welded mesh, edges of one
     triangle that are not on a boundary edge of the B-rep (a sheet's border, `borders`) are holes; they
-    count when GAP_LENGTH_PX pixels long in all. `pixel` is one pixel in model units.
+    count when GAP_LENGTH_PX pixels long in all. `pixel` is one pixel in model units; `analytic` (F,)
+    marks the faces on analytic surfaces (`face_areas`).
     """
     n = faces.Size()
     corners = vertices[triangles]
@@ -412,7 +430,7 @@ def mesh_gaps(
     chord = area * np.minimum(1.0, 2 * (deflection / np.maximum(inradius, deflection * 1e-3)) ** 2)
     meshed = np.bincount(face_of, weights=area, minlength=n)
     chord_bound = np.bincount(face_of, weights=chord, minlength=n)
-    short = face_areas(faces) - meshed
+    short = face_areas(faces, analytic) - meshed
     off = (short > GAP_CHORD_SHARE * chord_bound + GAP_AREA_PX * pixel**2) | (
         -short > GAP_EXCESS_SHARE * chord_bound + GAP_AREA_PX * pixel**2
     )

@@ -11,7 +11,7 @@ Methods for B-rep models (STEP, IGES, BREP):
   CSG solids at about 3x the views per CPU second of a SPARE3D-style exact-HLR pipeline (real parts:
   about 10x) with visible-line IoU 0.97 against exact HLR, while exact HLR itself runs at about 1x;
   so it is the default. Use exact for exact HLR.
-Meshes (STL, OBJ, PLY, OFF, GLB) only have the mesh route; every method renders them with it.
+Meshes (STL, OBJ, PLY, OFF, GLB, glTF) only have the mesh route; every method renders them with it.
 All views of a model share one frame (scale), given or 1.7 x its largest bounding-box edge, centred on
 the projection of the bounding box's centre as in SPARE3D; `write_views(center_each=True)` (`render views
 --center-each`) moves each view's drawing to the middle of its image instead, at the same scale.
