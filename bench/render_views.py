@@ -11,12 +11,16 @@ Pipelines, each reading the STEP/BREP files and writing one 200 px PNG per view,
 Each pipeline runs over the same files with a process pool of 1, 2, ... workers. Reported: views per
 wall-clock second and per CPU second (this process and its children; steadier than wall time on a shared
 machine), each also as a multiple of the reference; visible-line pixel IoU (1-px dilation) of each
-method's PNGs against the exact method's PNGs, mean and minimum over views; the slowest model's render
-time and the number of models that hit the time limit (polygonal fallbacks).
+method's PNGs against the exact method's PNGs, mean and minimum over views, and the line F1 (harmonic
+mean of the share of each drawing's line pixels within 1 px of the other's; `line_f1`), mean and
+minimum; the slowest model's render time and the number of models that took a fallback (exact HLR past
+its time limit, or the mesh route's fallbacks). --no-reference skips the reference pipeline (which needs
+CairoSVG); --list-below F lists every view whose F1 against exact HLR is below F.
 
     python bench/render_views.py --models 20 --no-realcad   # quick run (about 1 minute on 2 cores)
     python bench/render_views.py --models 50                # + real parts (about 5 minutes)
     python bench/render_views.py --models 200 --repeat 3    # the issue's scale
+    python bench/render_views.py --models 200 --workers 1 --methods exact,mesh,auto --no-reference
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ import cv2
 import numpy as np
 
 from render.lines.cameras import DEFAULT_VIEWS, Camera, camera
-from render.lines.drawing import Frame, ViewLines, line_iou
+from render.lines.drawing import Frame, ViewLines, line_iou, line_mask
 from render.lines.hlr import exact_hlr, model_frame
 from render.lines.views import DEFAULT_TIME_LIMIT, find_models, output_stems, render_folder
 from render.models.brep import BREP_FILE_SUFFIXES, load_shape
@@ -123,13 +127,32 @@ def measure(fn: Callable[[], object]) -> tuple[float, float]:
     return t1 - t0, cpu
 
 
-def view_ious(out_dir: Path, exact_dir: Path) -> np.ndarray:
-    """Visible-line IoU (1-px dilation) of every PNG in out_dir against the same file in exact_dir."""
-    ious = []
+def line_f1(reference: np.ndarray, drawing: np.ndarray, tolerance: int = 1) -> float:
+    """F1 of a drawing's line pixels against a reference drawing's: precision = share of the drawing's
+    line pixels within `tolerance` px (square neighbourhood) of a reference line pixel, recall the same
+    the other way round. Two blank drawings score 1, one blank drawing 0."""
+    kernel = np.ones((2 * tolerance + 1, 2 * tolerance + 1), np.uint8)
+    a, b = line_mask(reference), line_mask(drawing)
+    if not a.any() and not b.any():
+        return 1.0
+    near_a, near_b = (cv2.dilate(m.astype(np.uint8), kernel) > 0 for m in (a, b))
+    precision = np.count_nonzero(b & near_a) / max(np.count_nonzero(b), 1)
+    recall = np.count_nonzero(a & near_b) / max(np.count_nonzero(a), 1)
+    return float(2 * precision * recall / (precision + recall)) if precision + recall > 0 else 0.0
+
+
+def view_scores(out_dir: Path, exact_dir: Path) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Visible-line IoU (1-px dilation) and line F1 of every PNG in out_dir against the same file in
+    exact_dir (0 for a missing file), and the file names."""
+    ious, f1s, names = [], [], []
     for png in sorted(exact_dir.glob("*.png")):
         other = out_dir / png.name
-        ious.append(line_iou(cv2.imread(str(png)), cv2.imread(str(other))) if other.is_file() else 0.0)
-    return np.array(ious)
+        reference = cv2.imread(str(png))
+        drawing = cv2.imread(str(other)) if other.is_file() else None
+        ious.append(line_iou(reference, drawing) if drawing is not None else 0.0)
+        f1s.append(line_f1(reference, drawing) if drawing is not None else 0.0)
+        names.append(png.name)
+    return np.array(ious), np.array(f1s), names
 
 
 def bench_dataset(
@@ -140,6 +163,7 @@ def bench_dataset(
     workers: Sequence[int],
     time_limit: float,
     repeat: int,
+    reference: bool = True,
 ) -> list[dict]:
     """Time every pipeline `repeat` times (interleaved, fresh output folders; best wall time kept)."""
     n_views = len(find_models(folder)) * len(DEFAULT_VIEWS)
@@ -147,7 +171,7 @@ def bench_dataset(
     for w in workers:
         best: dict[str, dict] = {}
         for i in range(repeat):
-            for pipeline in ("reference", *methods):
+            for pipeline in ("reference", *methods) if reference else methods:
                 out = work / f"{name}_{pipeline}_w{w}_{i}"
                 report: dict = {}
 
@@ -168,15 +192,17 @@ def bench_dataset(
                     r = report["r"]
                     row.update(
                         fallbacks=sum("fallback" in m for m in r.methods.values()),
+                        fallback_methods=sorted({m for m in r.methods.values() if "fallback" in m}),
                         failed=len(r.failures),
                         slowest=max(r.seconds.values(), default=0.0),
                     )
                 if pipeline not in best or wall < best[pipeline]["wall"]:
                     best[pipeline] = row
         for row in best.values():
-            row["ref_wall"], row["ref_cpu"] = best["reference"]["wall"], best["reference"]["cpu"]
+            if reference:
+                row["ref_wall"], row["ref_cpu"] = best["reference"]["wall"], best["reference"]["cpu"]
             if row["pipeline"] != "reference":
-                row["iou"] = view_ious(row["out"], best["exact"]["out"])
+                row["iou"], row["f1"], row["names"] = view_scores(row["out"], best["exact"]["out"])
         rows += best.values()
     return rows
 
@@ -191,6 +217,7 @@ def print_table(rows: list[dict]) -> None:
         "views/CPU-s",
         "x ref (CPU)",
         "IoU vs exact",
+        "F1 vs exact",
     ]
     cols += ["slowest model s", "notes"]
     print("| " + " | ".join(cols) + " |")
@@ -206,14 +233,27 @@ def print_table(rows: list[dict]) -> None:
             r["pipeline"],
             str(r["workers"]),
             f"{r['views'] / r['wall']:.1f}",
-            f"{r['ref_wall'] / r['wall']:.2f}",
+            f"{r['ref_wall'] / r['wall']:.2f}" if "ref_wall" in r else "-",
             f"{r['views'] / r['cpu']:.1f}",
-            f"{r['ref_cpu'] / r['cpu']:.2f}",
-            f"{r['iou'].mean():.3f} (min {r['iou'].min():.3f})" if "iou" in r else "-",
+            f"{r['ref_cpu'] / r['cpu']:.2f}" if "ref_cpu" in r else "-",
+            f"{r['iou'].mean():.4f} (min {r['iou'].min():.3f})" if "iou" in r else "-",
+            f"{r['f1'].mean():.4f} (min {r['f1'].min():.3f})" if "f1" in r else "-",
             f"{r['slowest']:.2f}" if "slowest" in r else "-",
             ", ".join(notes),
         ]
         print("| " + " | ".join(cells) + " |")
+
+
+def print_details(rows: list[dict], below: float | None) -> None:
+    """The fallbacks each pipeline took and, with `below`, every view whose F1 vs exact is below it."""
+    for r in rows:
+        for method in r.get("fallback_methods", []):
+            print(f"{r['dataset']} {r['pipeline']}: fallback {method}")
+        if below is None or "f1" not in r:
+            continue
+        for name, iou, f1 in zip(r["names"], r["iou"], r["f1"], strict=True):
+            if f1 < below:
+                print(f"{r['dataset']} {r['pipeline']}: {name} F1 {f1:.3f} IoU {iou:.3f}")
 
 
 @click.command()
@@ -227,6 +267,10 @@ def print_table(rows: list[dict]) -> None:
 @click.option("--realcad/--no-realcad", default=True, show_default=True, help="Also time ../shared/realcad.")
 @click.option("--time-limit", default=DEFAULT_TIME_LIMIT, show_default=True, type=float)
 @click.option("--repeat", default=1, show_default=True, type=click.IntRange(1), help="Best of N timings.")
+@click.option(
+    "--reference/--no-reference", default=True, show_default=True, help="Time the CairoSVG reference."
+)
+@click.option("--list-below", type=float, default=None, help="List views whose F1 vs exact is below this.")
 def main(
     models: int,
     primitives: str,
@@ -236,6 +280,8 @@ def main(
     realcad: bool,
     time_limit: float,
     repeat: int,
+    reference: bool,
+    list_below: float | None,
 ) -> None:
     from render.models.csg import parse_primitive_range
 
@@ -243,9 +289,10 @@ def main(
     method_list = [m.strip() for m in methods.split(",")]
     if "exact" not in method_list:
         method_list.insert(0, "exact")  # the IoU reference
-    import cairosvg  # noqa: F401  (imported once here, not inside the timed runs or their workers)
+    if reference:
+        import cairosvg  # noqa: F401  (imported once here, not inside the timed runs or their workers)
 
-    if "mesh" in method_list:
+    if "mesh" in method_list or "auto" in method_list:
         import render.lines.mesh  # noqa: F401
         import render.lines.tessellate  # noqa: F401
     with tempfile.TemporaryDirectory(prefix="bench_render_") as tmp:
@@ -255,13 +302,16 @@ def main(
         print(
             f"generated {models} CSG models ({primitives} primitives) in {time.perf_counter() - start:.1f} s"
         )
-        rows = bench_dataset("csg", work / "csg", work, method_list, worker_counts, time_limit, repeat)
+        rows = bench_dataset(
+            "csg", work / "csg", work, method_list, worker_counts, time_limit, repeat, reference
+        )
         if realcad and REALCAD.is_dir():
             link_realcad(work / "realcad")
             rows += bench_dataset(
-                "realcad", work / "realcad", work, method_list, worker_counts, time_limit, repeat
+                "realcad", work / "realcad", work, method_list, worker_counts, time_limit, repeat, reference
             )
         print_table(rows)
+        print_details(rows, list_below)
     print(f"total bench time {time.perf_counter() - start:.0f} s")
 
 
