@@ -1,4 +1,6 @@
 import json
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -6,6 +8,7 @@ import torch
 
 from sslcore.backbones import build_backbone
 from sslcore.checkpoint import (
+    atomic_write,
     export_backbone,
     load_backbone,
     load_checkpoint,
@@ -66,3 +69,15 @@ def test_bad_files_give_one_line_errors(tmp_path: Path):
     (tmp_path / "bad.safetensors").write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{bad json}")
     with pytest.raises(SSLCoreError, match="not a readable safetensors"):
         load_backbone(tmp_path / "bad.safetensors")
+
+
+def test_atomic_write_gives_the_usual_permissions_and_leaves_no_temporary(tmp_path: Path):
+    """Files written through atomic_write get 0666 minus the umask (not mkstemp's 0600), like open()."""
+    old = os.umask(0o022)
+    try:
+        path = atomic_write(tmp_path / "report.md", lambda tmp: Path(tmp).write_text("x"))
+        (tmp_path / "plain.md").write_text("x")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644 == stat.S_IMODE((tmp_path / "plain.md").stat().st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plain.md", "report.md"]
