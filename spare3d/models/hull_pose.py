@@ -19,19 +19,17 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from spare3d.losses import cross_entropy
 from spare3d.models.base import NetConfig, ReasoningNet
 from spare3d.models.edge_hull import EdgeHull
 from spare3d.models.hull_matcher import pixel_matcher
-from spare3d.models.pose import I2P_POSES
+from spare3d.models.pose import I2P_POSES, PoseNet
 
 
-class HullPoseNet(ReasoningNet):
-    tasks = ("i2p", "p2i")
-    pretext = "poses"
+class HullPoseNet(PoseNet):
+    """The 2022 pose network's tasks, pretext and losses, with the late-fusion trunk replaced by hulls."""
 
     def __init__(self, config: NetConfig) -> None:
-        super().__init__(config)
+        ReasoningNet.__init__(self, config)
         self.hulls = nn.ModuleList(EdgeHull(config.image_size, str(k)) for k in range(1, config.n_poses + 1))
         self.matcher = pixel_matcher(2, config.width)
 
@@ -61,13 +59,6 @@ class HullPoseNet(ReasoningNet):
             rows = pose == k
             asked[rows] = self.pose_hulls(views[rows], [k])[:, 0]
         return self.match(candidates, asked[:, None].expand_as(candidates))
-
-    def task_loss(self, task: str, scores: torch.Tensor, label: torch.Tensor) -> torch.Tensor:
-        return cross_entropy(scores, label)
-
-    def pretext_step(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
-        logits = self(batch["views"], batch["iso"])
-        return cross_entropy(logits, batch["label"]), logits.argmax(1) == batch["label"]
 
     def encoders(self) -> list:
         return [self.matcher]
