@@ -32,7 +32,8 @@ def visible_pixels(image: np.ndarray) -> np.ndarray:
     """Boolean mask of the black (visible-line) pixels of an RGB drawing."""
     if image.ndim != 3 or image.shape[2] != 3:
         raise ValueError(f"visible lines need an RGB drawing, got shape {image.shape}")
-    return image.max(axis=2) <= 127
+    # channel by channel: numpy's reduction over the last, 3-long axis is several times slower
+    return np.maximum(np.maximum(image[..., 0], image[..., 1]), image[..., 2]) <= 127
 
 
 def changed_pixels(a: np.ndarray, b: np.ndarray) -> int:

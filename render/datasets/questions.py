@@ -67,9 +67,8 @@ class Drawer:
                 return mesh_views(model.mesh, [camera(v) for v in views])
             # a CSG mesh: edges where two primitives meet at more than one chord's angle (coaxial
             # surfaces of two primitives continue each other within it)
-            return mesh_views(
-                model.mesh, [camera(v) for v in views], groups=model.groups, group_angle_deg=360 / model.segments
-            )
+            cams = [camera(v) for v in views]
+            return mesh_views(model.mesh, cams, groups=model.groups, group_angle_deg=360 / model.segments)
         shape, with_hidden = model.shape, self.hidden != "off"
         if self.method != "auto":
             return render_shape(shape, views, self.method, frame, with_hidden)

@@ -9,6 +9,7 @@ output pixels and does not depend on the size of the model.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Literal
 
 import cv2
@@ -82,7 +83,13 @@ def _pixel_polylines(lines: list[np.ndarray], frame: Frame, cam: Camera, size: i
     if not lines:
         return []
     px = frame.to_pixels(np.concatenate(lines), cam, size)  # one mapping for all polylines
-    return np.split(px, np.cumsum([len(p) for p in lines[:-1]]))
+    return _split_like(px, lines)
+
+
+def _split_like(points: np.ndarray, parts: list[np.ndarray]) -> list[np.ndarray]:
+    """`points` cut into consecutive pieces as long as `parts` (np.split, without its per-piece cost)."""
+    ends = np.cumsum([len(p) for p in parts]).tolist()
+    return [points[i:j] for i, j in zip([0, *ends[:-1]], ends, strict=True)]
 
 
 def _cv2_thickness(width: int) -> int:
@@ -101,8 +108,7 @@ def _coverage(polylines: list[np.ndarray], size: int, line_width: float) -> np.n
     canvas = np.zeros((size * s, size * s), np.uint8)
     if polylines:
         # One rounding for all polylines, split back (cv2 takes a list of int32 arrays).
-        sizes = np.cumsum([len(p) for p in polylines[:-1]])
-        pts = np.split(np.round(np.concatenate(polylines) * s).astype(np.int32), sizes)
+        pts = _split_like(np.round(np.concatenate(polylines) * s).astype(np.int32), polylines)
         width = line_width * s
         if width <= 1:
             cv2.polylines(canvas, pts, False, round(255 * width), 1, cv2.LINE_8)
@@ -134,19 +140,25 @@ def rasterize(
     if hidden == "off" or not lines.hidden:
         # White x (1 - ink) in whole grey levels: 255 - coverage, without the float compositing.
         return np.repeat((255 - visible)[..., None], 3, axis=2)
-    image = np.full((size, size, 3), 255.0, np.float32)
     px = _pixel_polylines(lines.hidden, frame, cam, size)
     if hidden == "red":
-        ink, color = _coverage(px, size, line_width / 2), (255.0, 0.0, 0.0)
+        ink, color = _coverage(px, size, line_width / 2), (255, 0, 0)
     else:
         period = max(4.0, 4 * line_width)
-        ink, color = (
-            _coverage([d for p in px for d in dash(p, period)], size, line_width),
-            (0.0,) * 3,
-        )
-    image += ink[..., None].astype(np.float32) / 255 * (np.array(color, np.float32) - image)
-    image *= 1 - visible[..., None].astype(np.float32) / 255
-    return np.round(image).astype(np.uint8)
+        ink, color = _coverage([d for p in px for d in dash(p, period)], size, line_width), (0, 0, 0)
+    pair = ink.astype(np.intp) << 8 | visible  # index of (hidden, visible coverage) in a flat table
+    channels = {c: _composite_table(c).take(pair) for c in set(color)}
+    return np.stack([channels[c] for c in color], axis=2)
+
+
+@cache
+def _composite_table(color: int) -> np.ndarray:
+    """(65536,) uint8, at 256 i + j: one channel of white paper under hidden ink of channel value
+    `color` at coverage i under black visible ink at coverage j, round((255 + i/255 (color - 255))
+    (1 - j/255)) in float32. A lookup per pixel is several times faster than compositing float images."""
+    paper = np.float32(255.0)
+    hidden = paper + np.arange(256, dtype=np.float32)[:, None] / 255 * (np.float32(color) - paper)
+    return np.round(hidden * (1 - np.arange(256, dtype=np.float32)[None, :] / 255)).astype(np.uint8).ravel()
 
 
 def to_svg(

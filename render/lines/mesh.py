@@ -343,12 +343,14 @@ def chain_edges(pairs: np.ndarray) -> list[np.ndarray]:
     order, parent = depth_first_order(graph, n, directed=True)
     order = order[1:]
     new_path = (parent[order] == n) | (parent[order] != np.concatenate([[n], order[:-1]]))
+    # Paths, flat: each is its head (the parent of its first node, unless that is the root) and then
+    # its run of the search order; `ends` are where they end in `flat`.
     firsts = np.flatnonzero(new_path)
-    bounds = np.append(firsts, len(order))
-    paths = []
-    for i, j in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
-        head = parent[order[i]]
-        paths.append(order[i:j] if head == n else np.concatenate([[head], order[i:j]]))
+    heads = parent[order[firsts]]
+    headed = heads != n
+    flat = np.insert(order, firsts[headed], heads[headed])
+    ends = np.append(firsts[1:], len(order)) + np.cumsum(headed)
+    starts = np.append(0, ends[:-1])
     tree = np.sort(np.stack([parent[order], order], axis=1), axis=1)
     tree = tree[tree[:, 1] != n]
 
@@ -358,20 +360,26 @@ def chain_edges(pairs: np.ndarray) -> list[np.ndarray]:
     edges = np.sort(local, axis=1)
     rest = edges[~np.isin(key(edges), key(tree))]
     # Close cycles: a leftover edge from a path's last node back to its first one ends that path.
-    ends = np.sort(np.array([[p[-1], p[0]] for p in paths]), axis=1)
-    closes = (np.array([len(p) for p in paths]) > 2) & np.isin(key(ends), key(rest))
-    for i in np.flatnonzero(closes):
-        paths[i] = np.append(paths[i], paths[i][0])
-    rest = rest[~np.isin(key(rest), key(ends[closes]))]
-    paths.extend(rest)
-    return [nodes[p] for p in paths]
+    loop = np.sort(np.stack([flat[ends - 1], flat[starts]], axis=1), axis=1)
+    closes = (ends - starts > 2) & np.isin(key(loop), key(rest))
+    flat = np.insert(flat, ends[closes], flat[starts[closes]])
+    ends = ends + np.cumsum(closes)
+    rest = rest[~np.isin(key(rest), key(loop[closes]))]
+    flat = nodes[np.concatenate([flat, rest.ravel()])]
+    bounds = np.concatenate([[0], ends, ends[-1] + 2 * np.arange(1, len(rest) + 1)]).tolist()
+    return [flat[i:j] for i, j in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
 def path_segments(paths: list[np.ndarray]) -> np.ndarray:
     """(n, 2) consecutive node pairs of paths, path after path (the input order of `trace_visibility`)."""
     if not paths:
         return np.zeros((0, 2), np.int64)
-    return np.vstack([np.stack([p[:-1], p[1:]], axis=1) for p in paths])
+    flat = np.concatenate(paths)
+    pairs = np.stack([flat[:-1], flat[1:]], axis=1)
+    last = np.cumsum([len(p) for p in paths])[:-1] - 1  # a pair from a path's last node to the next path
+    keep = np.ones(len(pairs), bool)
+    keep[last[last < len(pairs)]] = False
+    return pairs[keep]
 
 
 def edge_index_union(*index_sets: np.ndarray) -> np.ndarray:
@@ -420,7 +428,8 @@ def _dense_views(
     px = Frame.around(*mesh.bounds).side / REFERENCE_SIZE
     occluded = ray_caster(mesh.vertices, mesh.faces)
     offset = RAY_OFFSET * float(mesh.scale)
-    sharp = path_segments(chain_edges(long_pieces(mesh.vertices, feature_edge_index(mesh, angle_deg), min_feature_px * px)))
+    sharp = feature_edge_index(mesh, angle_deg)
+    sharp = path_segments(chain_edges(long_pieces(mesh.vertices, sharp, min_feature_px * px)))
     corner_normals = smoothed_vertex_normals(mesh)[mesh.faces]
     out = {}
     for cam in cams:

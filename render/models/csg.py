@@ -361,7 +361,9 @@ def fine_step(
         return None
     # outer shells under SLIVER go; the walls of inner voids (negative volume) stay
     kept = ~((volumes > 0) & (volumes <= SLIVER * before))
-    return stepped, (result if kept.all() else Manifold.compose([s for s, k in zip(surfaces, kept, strict=True) if k]))
+    if not kept.all():
+        result = Manifold.compose([s for s, k in zip(surfaces, kept, strict=True) if k])
+    return stepped, result
 
 
 @dataclass(frozen=True)
