@@ -46,8 +46,9 @@ def session_cpu(sid: int) -> dict[int, float]:
 
 def timed_build(command: list[str], interval: float = 0.1) -> tuple[float, float]:
     """(wall seconds, CPU seconds of the command's whole session); exits if the command fails."""
+    log = tempfile.TemporaryFile()  # the command's progress bars; its last lines if it fails
     start = time.perf_counter()
-    process = subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL)
+    process = subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=log)
     cpu: dict[int, float] = {}
     while process.poll() is None:
         for pid, seconds in session_cpu(process.pid).items():
@@ -58,7 +59,9 @@ def timed_build(command: list[str], interval: float = 0.1) -> tuple[float, float
     for pid, seconds in session_cpu(process.pid).items():
         cpu[pid] = max(cpu.get(pid, 0.0), seconds)
     if process.returncode != 0:
-        sys.exit(f"error: {' '.join(command)} exited with {process.returncode}")
+        log.seek(0)
+        tail = log.read().decode(errors="replace").replace("\r", "\n").strip().splitlines()[-5:]
+        sys.exit(f"error: {' '.join(command)} exited with {process.returncode}:\n" + "\n".join(tail))
     return wall, sum(cpu.values())
 
 
@@ -91,13 +94,14 @@ def main() -> None:
             base = None
             for workers in counts:
                 out = Path(tmp) / f"{executor}-{workers}"
-                command = [render, "dataset", "--task", "t2i", "--csg", str(args.models)]
-                command += ["--seed", str(args.seed), "--size", str(args.size), "-o", str(out), "--executor", executor]
-                wall, cpu = timed_build(command + ["--workers", str(workers)])
+                options = {"--csg": args.models, "--seed": args.seed, "--size": args.size, "-o": out}
+                options |= {"--executor": executor, "--workers": workers}
+                command = [render, "dataset", "--task", "t2i", *(str(v) for o in options.items() for v in o)]
+                wall, cpu = timed_build(command)
                 base = base or wall
-                row = f"| {executor} | {workers} | {wall:.1f} s | {base / wall:.2f} | {cpu:.1f} | {cpu / wall:.2f} |"
-                print(row)
-                digests[f"{executor}-{workers}"] = split_digest(out)
+                cells = [f"{wall:.1f} s", f"{base / wall:.2f}", f"{cpu:.1f}", f"{cpu / wall:.2f}"]
+                print(f"| {executor} | {workers} | " + " | ".join(cells) + " |")
+                digests[out.name] = split_digest(out)
     same = len(set(digests.values())) == 1
     print(f"split folders byte-identical across the {len(digests)} builds: {same}")
     if not same:

@@ -55,7 +55,15 @@ from render.lines.cameras import camera
 from render.lines.drawing import Frame, to_svg
 from render.lines.views import render_shape
 from render.models.brep import shape_bounds
-from render.models.csg import _main_solid, boolean, csg_model, mesh_step, recipe_primitive, subtract
+from render.models.csg import (
+    _main_solid,
+    boolean,
+    csg_model,
+    fine_step,
+    mesh_step,
+    recipe_primitive,
+    subtract,
+)
 from render.workers.jobs import run_jobs
 
 
@@ -97,26 +105,30 @@ def cpu_seconds() -> float:
 def run_reference(
     n: int, workers: int, primitives: tuple[int, int], size: int, hidden: str, out: Path
 ) -> tuple[float, float, int]:
-    """(wall seconds, CPU seconds, questions lost) of the reference pipeline on n questions.
+    """(wall seconds, CPU seconds, questions built) of the reference pipeline on n questions.
 
     The original pipeline has no time limit; here each question gets ours (`DEFAULT_TIME_LIMIT`), in
     the same forked pool, because exact HLR hangs or crashes on a few generated models and a plain
-    process pool then waits forever or breaks. A lost question's time stays in the wall figure.
+    process pool then waits forever or breaks. The time of a lost question (wall time of its job, about
+    its CPU time when it hangs in exact HLR) is taken out of both figures: its CPU seconds, and its
+    wall seconds divided among the workers, so that the rates are those of the questions built.
     """
     try:
         import cairosvg  # noqa: F401
     except ImportError:
-        sys.exit("error: the reference pipeline needs CairoSVG: pip install -e '.[bench]', or --skip-reference")
+        sys.exit("error: the reference pipeline needs CairoSVG: pip install -e '.[bench]'")
     start, cpu = time.perf_counter(), cpu_seconds()
     jobs = [(0, i, primitives, size, hidden, out) for i in range(n)]
-    lost = 0
+    lost, lost_seconds = 0, 0.0
     for done, (job, outcome) in enumerate(run_jobs(reference_question, jobs, workers, DEFAULT_TIME_LIMIT), 1):
         if outcome.status != "ok":
-            lost += 1
-            print(f"  reference: question {job[1]} lost: {outcome.status} {outcome.value or ''}")
+            lost, lost_seconds = lost + 1, lost_seconds + outcome.seconds
+            print(f"  reference: question {job[1]} lost after {outcome.seconds:.0f} s: {outcome.status} "
+                  f"{outcome.value or ''}")
         if done % 50 == 0 or done == n:
             print(f"  reference: {done}/{n} questions, {lost} lost, {time.perf_counter() - start:.0f} s")
-    return time.perf_counter() - start, cpu_seconds() - cpu, lost
+    wall = time.perf_counter() - start - lost_seconds / workers
+    return wall, cpu_seconds() - cpu - lost_seconds, n - lost
 
 
 def run_ours(
@@ -176,13 +188,20 @@ def profile(n: int, primitives: tuple[int, int], size: int, method: str, kernel:
         profiler.runcall(lambda: [build_model(job) for job in jobs])
     stats = pstats.Stats(profiler).stats
 
-    def cumulative(fn) -> float:  # the time in fn and everything it calls, C++ included
+    def key(fn) -> tuple:
         code = fn.__code__
-        return stats.get((code.co_filename, code.co_firstlineno, code.co_name), (0, 0, 0, 0.0))[3] / n
+        return code.co_filename, code.co_firstlineno, code.co_name
+
+    def cumulative(fn, caller=None) -> float:  # the time in fn and everything it calls, C++ included
+        entry = stats.get(key(fn), (0, 0, 0, 0.0, {}))
+        return (entry[3] if caller is None else entry[4].get(key(caller), (0, 0, 0, 0.0))[3]) / n
 
     parts = {
         "booleans (OCCT fuse/cut + merging coplanar faces)": cumulative(boolean),
-        "mesh steps (manifold3d booleans, pieces, volumes; proxy and, mesh kernel, fine)": cumulative(mesh_step),
+        "mesh steps (manifold3d booleans, pieces, volumes; the proxy)": (
+            cumulative(mesh_step) - cumulative(mesh_step, caller=fine_step)
+        ),
+        "mesh kernel steps (the proxy's, then the booleans of the meshes drawn)": cumulative(fine_step),
         "validity of boolean results (BRepCheck)": cumulative(_main_solid),
         "drawing (tessellation, lines, rasterizing)": cumulative(Drawer.__call__),
         "writing question folders (PNG encoding, files)": cumulative(write_question),
@@ -218,8 +237,8 @@ def main() -> None:
         parts = profile(args.profile, primitives, args.size, method, kernel)
         total = sum(parts.values())
         print(
-            f"{args.profile} T2I questions ({args.primitives} primitives, --method {method} --kernel {kernel}), "
-            "one process:"
+            f"{args.profile} T2I questions ({args.primitives} primitives, --method {method} "
+            f"--kernel {kernel}), one process:"
         )
         for name, seconds in parts.items():
             print(f"  {name:66s} {seconds * 1000:6.0f} ms/question  {seconds / total:6.1%}")
@@ -230,17 +249,18 @@ def main() -> None:
     )
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        ref, ref_cpu = (float("nan"),) * 2
+        ref_rate, ref_cpu = (float("nan"),) * 2  # questions/s wall, CPU s/question
         if not args.skip_reference:
-            ref, ref_cpu, lost = run_reference(
+            wall, cpu, built = run_reference(
                 args.n, args.workers, primitives, args.size, "red", tmp / "reference"
             )
+            ref_rate, ref_cpu = built / wall, cpu / built
             # On a shared machine wall time depends on other load; CPU time per question does not, and
             # workers / (CPU s per question) is the rate the same cores reach when they are free.
             print(
-                f"reference (exact HLR, SVG files, CairoSVG; 7 views/question): {args.n / ref:6.2f} q/s wall, "
-                f"{ref_cpu / args.n:.3f} CPU s/question -> {args.workers * args.n / ref_cpu:.2f} questions/s "
-                f"on {args.workers} free cores; {lost} lost (crash or past {DEFAULT_TIME_LIMIT:g} s)"
+                f"reference (exact HLR, SVG files, CairoSVG; 7 views/question): {ref_rate:6.2f} q/s wall, "
+                f"{ref_cpu:.3f} CPU s/question -> {args.workers / ref_cpu:.2f} q/s on {args.workers} free "
+                f"cores; {args.n - built} lost (crash or past {DEFAULT_TIME_LIMIT:g} s; their time left out)"
             )
         first = None
         for kernel in args.kernels.split(","):
@@ -250,14 +270,15 @@ def main() -> None:
                 seconds, cpu, counts = run_ours(
                     args.n, args.workers, primitives, args.size, method, tmp / name, kernel
                 )
-                rate = args.workers * args.n / cpu
+                rate, cpu = args.workers * args.n / cpu, cpu / args.n  # free-core rate, CPU s/question
                 print(
                     f"ours --kernel {kernel} --method {method:5s} (10+ views/question, ambiguity checks): "
-                    f"{args.n / seconds:6.2f} questions/s wall ({ref / seconds:.2f}x reference), "
-                    f"{cpu / args.n:.3f} CPU s/question -> {rate:.2f} questions/s on {args.workers} free cores "
-                    f"({ref_cpu / cpu:.2f}x reference), 5,000 questions in {5000 / rate / 60:.1f} min, 40,000 "
-                    f"in {40000 / (args.n / seconds) / 60:.0f} min at the wall rate; ok {counts['ok']}, "
-                    f"filtered {counts['filtered']}, failed {counts['failed'] + counts['timeout']}"
+                    f"{args.n / seconds:6.2f} q/s wall ({args.n / seconds / ref_rate:.2f}x reference), "
+                    f"{cpu:.3f} CPU s/question -> {rate:.2f} q/s on {args.workers} free cores "
+                    f"({ref_cpu / cpu:.2f}x reference), 5,000 questions in {5000 / rate / 60:.1f} min, "
+                    f"40,000 in {40000 / (args.n / seconds) / 60:.0f} min at the wall rate; "
+                    f"ok {counts['ok']}, filtered {counts['filtered']}, "
+                    f"failed {counts['failed'] + counts['timeout']}"
                 )
         for variants in [int(k) for k in args.pairs.split(",") if k]:
             for kernel in args.kernels.split(","):
@@ -269,9 +290,9 @@ def main() -> None:
                 items = counts["train"] + counts["valid"] + counts["test"]
                 print(
                     f"pairs --variants {variants} --kernel {kernel}: {args.n} models, {items} pairs "
-                    f"({items / max(counts['ok'], 1):.2f} per built model), {items / seconds:.2f} pairs/s wall, "
-                    f"{cpu / max(items, 1):.3f} CPU s/pair; ok {counts['ok']}, filtered {counts['filtered']}, "
-                    f"failed {counts['failed'] + counts['timeout']}"
+                    f"({items / max(counts['ok'], 1):.2f} per built model), {items / seconds:.2f} pairs/s "
+                    f"wall, {cpu / max(items, 1):.3f} CPU s/pair; ok {counts['ok']}, filtered "
+                    f"{counts['filtered']}, failed {counts['failed'] + counts['timeout']}"
                 )
         packed, png = packed_reads(tmp / first)
         print(

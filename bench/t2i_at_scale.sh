@@ -24,7 +24,7 @@ questions = counts["train"] + counts["valid"] + counts["test"]
 wall = end - start
 print(
     f"render dataset --task t2i --csg {n} --workers {workers} --executor {executor}: {questions:,} questions "
-    f"(train {counts['train']:,}, valid {counts['valid']:,}, test {counts['test']:,}) in {wall / 60:.1f} min, "
+    f"(train {counts['train']:,}, valid {counts['valid']:,}, test {counts['test']:,}) in {wall / 60:.1f} min ({wall:.1f} s), "
     f"{questions / wall:.2f} questions/s; ok {counts['ok']:,}, filtered {counts['filtered']:,}, "
     f"failed {counts['failed']:,}, timeout {counts['timeout']:,}"
 )
