@@ -123,8 +123,10 @@ def run_reference(
     for done, (job, outcome) in enumerate(run_jobs(reference_question, jobs, workers, DEFAULT_TIME_LIMIT), 1):
         if outcome.status != "ok":
             lost, lost_seconds = lost + 1, lost_seconds + outcome.seconds
-            print(f"  reference: question {job[1]} lost after {outcome.seconds:.0f} s: {outcome.status} "
-                  f"{outcome.value or ''}")
+            print(
+                f"  reference: question {job[1]} lost after {outcome.seconds:.0f} s: {outcome.status} "
+                f"{outcome.value or ''}"
+            )
         if done % 50 == 0 or done == n:
             print(f"  reference: {done}/{n} questions, {lost} lost, {time.perf_counter() - start:.0f} s")
     wall = time.perf_counter() - start - lost_seconds / workers
@@ -144,7 +146,13 @@ def run_ours(
 ) -> tuple[float, float, dict]:
     """(wall seconds, CPU seconds, manifest counts) of `build_dataset` on n models."""
     config = DatasetConfig(
-        task=task, csg=n, seed=0, primitives=primitives, size=size, method=method, kernel=kernel,
+        task=task,
+        csg=n,
+        seed=0,
+        primitives=primitives,
+        size=size,
+        method=method,
+        kernel=kernel,
         variants=variants,
     )
     start, cpu = time.perf_counter(), cpu_seconds()

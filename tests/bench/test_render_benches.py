@@ -44,9 +44,7 @@ def test_t2i_at_scale_builds_the_set_and_reports_its_counts_and_rate(tmp_path) -
         counts["test"],
     ]
     assert int(summary.group(7)) + int(summary.group(8)) + int(summary.group(9)) + int(summary.group(10)) == 6
-    assert float(summary.group(6)) == pytest.approx(
-        questions / float(summary.group(5)), rel=0.05, abs=0.1
-    )
+    assert float(summary.group(6)) == pytest.approx(questions / float(summary.group(5)), rel=0.05, abs=0.1)
     assert lines[1].startswith("size on disk: ")
 
 

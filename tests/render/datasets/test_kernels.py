@@ -41,7 +41,10 @@ def read(path: Path) -> np.ndarray:
 
 def split_trees(out: Path) -> dict[str, bytes]:
     return {
-        str(p.relative_to(out)): p.read_bytes() for s in SPLITS for p in sorted((out / s).rglob("*")) if p.is_file()
+        str(p.relative_to(out)): p.read_bytes()
+        for s in SPLITS
+        for p in sorted((out / s).rglob("*"))
+        if p.is_file()
     }
 
 
@@ -61,10 +64,15 @@ def test_mesh_kernel_questions_match_the_occt_kernel_on_the_same_seeds(tmp_path)
             continue
         folder = Path(q["split"]) / qid
         names = [f"{qid}_f.png", f"{qid}_r.png", f"{qid}_t.png", f"{q['label']}.png"]
-        ious = [line_iou(read(tmp_path / "mesh" / folder / f), read(tmp_path / "occt" / folder / f)) for f in names]
+        ious = [
+            line_iou(read(tmp_path / "mesh" / folder / f), read(tmp_path / "occt" / folder / f))
+            for f in names
+        ]
         agree.append(np.mean(ious))
         # the difficulty figures are there on both kernels
-        assert {"class", "min_visible"} <= q["difficulty"].keys() <= occt["questions"][qid]["difficulty"].keys()
+        assert (
+            {"class", "min_visible"} <= q["difficulty"].keys() <= occt["questions"][qid]["difficulty"].keys()
+        )
     assert len(agree) >= n - 1
     assert np.median(agree) >= 0.9
     assert np.mean(np.array(agree) >= AGREE_IOU) >= 0.75, np.round(agree, 3)
@@ -126,11 +134,14 @@ def test_variants_make_every_pair_of_distinct_drawn_variants(variant_set) -> Non
         for item, folder in zip(items, folders, strict=True):
             a, b = (int(v) for v in item.rsplit("_", 1)[1].split("-"))
             for side, k in (("left", a), ("right", b)):
-                files = {v: folder / f"{item}_{v}{side}.png" for v in "frt"} | {"2": folder / f"isometric_{side}.png"}
+                files = {v: folder / f"{item}_{v}{side}.png" for v in "frt"} | {
+                    "2": folder / f"isometric_{side}.png"
+                }
                 stats = {v: p.stat() for v, p in files.items()}
                 if k in drawn:  # drawn once: every item's file is a link to the same file
                     assert all(
-                        (stats[v].st_ino, stats[v].st_dev) == (drawn[k][v].st_ino, drawn[k][v].st_dev) for v in stats
+                        (stats[v].st_ino, stats[v].st_dev) == (drawn[k][v].st_ino, drawn[k][v].st_dev)
+                        for v in stats
                     )
                 else:
                     drawn[k] = stats
@@ -173,11 +184,15 @@ def test_variant_sets_check_pack_and_read(variant_set, tmp_path) -> None:
 
 def test_cli_kernel_and_variants(tmp_path) -> None:
     args = ["dataset", "--task", "pairs", "--csg", "2", "--primitives", "1-2", "--size", "32"]
-    result = CliRunner().invoke(main, [*args, "--kernel", "occt", "--variants", "3", "-o", str(tmp_path / "o")])
+    result = CliRunner().invoke(
+        main, [*args, "--kernel", "occt", "--variants", "3", "-o", str(tmp_path / "o")]
+    )
     assert result.exit_code == 0, result.output
     manifest = json.loads((tmp_path / "o" / MANIFEST_FILE).read_text())
     assert manifest["parameters"]["kernel"] == "occt" and manifest["parameters"]["variants"] == 3
     assert all(m["kernel"] == "occt" for m in manifest["models"])
     assert sum(manifest["counts"][s] for s in SPLITS) == 3 * manifest["counts"]["ok"]
-    bad = CliRunner().invoke(main, [*args[:2], "t2i", *args[3:], "--variants", "3", "-o", str(tmp_path / "b")])
+    bad = CliRunner().invoke(
+        main, [*args[:2], "t2i", *args[3:], "--variants", "3", "-o", str(tmp_path / "b")]
+    )
     assert bad.exit_code != 0 and "only with --task pairs" in bad.output

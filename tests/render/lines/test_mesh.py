@@ -20,6 +20,7 @@ from render.lines.mesh import (
     load_mesh,
     mesh_lines,
     mesh_views,
+    path_segments,
     sample_spacing,
     silhouette_edges,
 )
@@ -279,6 +280,25 @@ def test_chain_edges_walks_paths_and_cycles_using_every_edge_once() -> None:
     assert len(paths) == 4  # cycle, path, and the branch as two paths
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_chained_paths_and_their_segments_use_every_edge_once(seed: int) -> None:
+    """On random graphs (paths, cycles, branches, isolated edges): every undirected edge appears exactly
+    once among consecutive nodes of the paths and among the rows of path_segments, in path order."""
+    rng = np.random.default_rng(seed)
+    for _ in range(200):
+        n = int(rng.integers(2, 30))
+        pairs = rng.integers(0, n, size=(int(rng.integers(1, 45)), 2))
+        pairs = np.unique(np.sort(pairs[pairs[:, 0] != pairs[:, 1]], axis=1), axis=0)
+        if len(pairs) == 0:
+            continue
+        paths = chain_edges(pairs[rng.permutation(len(pairs))])
+        assert all(len(p) >= 2 for p in paths)
+        segments = path_segments(paths)
+        expected = [tuple(e) for p in paths for e in zip(p[:-1].tolist(), p[1:].tolist(), strict=True)]
+        assert [tuple(e) for e in segments.tolist()] == expected
+        assert sorted(tuple(sorted(e)) for e in expected) == [tuple(e) for e in pairs.tolist()]
+
+
 def test_mesh_outlines_come_as_long_polylines() -> None:
     sphere = trimesh.creation.icosphere(subdivisions=3, radius=1.0)
     lines = mesh_lines(sphere, camera("f"))
@@ -313,7 +333,8 @@ def test_mesh_kernel_curved_primitives_show_no_facet_lines(kind: str) -> None:
         assert line_iou(drawn[v], reference) >= 0.9, v
         # no line where exact HLR has none (facet lines would be such lines)
         grown = cv2.dilate(line_mask(reference).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
-        assert np.count_nonzero(line_mask(drawn[v]) & ~grown) <= 0.005 * np.count_nonzero(line_mask(drawn[v])), v
+        ink = line_mask(drawn[v])
+        assert np.count_nonzero(ink & ~grown) <= 0.005 * np.count_nonzero(ink), v
 
 
 def scan_like_mesh(seed: int = 0) -> trimesh.Trimesh:
