@@ -96,6 +96,11 @@ def reference_question(args: tuple[int, int, tuple[int, int], int, str, Path]) -
     return len(jobs)
 
 
+def times(ratio: float) -> str:
+    """'2.35x', or '-x' when there is no reference to compare with (--skip-reference)."""
+    return "-x" if np.isnan(ratio) else f"{ratio:.2f}x"
+
+
 def cpu_seconds() -> float:
     """CPU time of this process and of its finished (waited-for) descendants."""
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -281,9 +286,9 @@ def main() -> None:
                 rate, cpu = args.workers * args.n / cpu, cpu / args.n  # free-core rate, CPU s/question
                 print(
                     f"ours --kernel {kernel} --method {method:5s} (10+ views/question, ambiguity checks): "
-                    f"{args.n / seconds:6.2f} q/s wall ({args.n / seconds / ref_rate:.2f}x reference), "
+                    f"{args.n / seconds:6.2f} q/s wall ({times(args.n / seconds / ref_rate)} reference), "
                     f"{cpu:.3f} CPU s/question -> {rate:.2f} q/s on {args.workers} free cores "
-                    f"({ref_cpu / cpu:.2f}x reference), 5,000 questions in {5000 / rate / 60:.1f} min, "
+                    f"({times(ref_cpu / cpu)} reference), 5,000 questions in {5000 / rate / 60:.1f} min, "
                     f"40,000 in {40000 / (args.n / seconds) / 60:.0f} min at the wall rate; "
                     f"ok {counts['ok']}, filtered {counts['filtered']}, "
                     f"failed {counts['failed'] + counts['timeout']}"
