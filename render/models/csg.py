@@ -275,21 +275,30 @@ def _changed(v: float, before: float) -> bool:
     return abs(v - before) > MIN_VOLUME_CHANGE * before
 
 
-def mesh_step(mesh: Manifold, tool: Manifold, op: str) -> Manifold | None:
-    """`mesh` fused with ('union') or cut by ('cut') `tool` if the result is one piece whose volume
-    changed by more than MIN_VOLUME_CHANGE, else None.
+def _one_piece(mesh: Manifold, tool: Manifold, op: str) -> tuple[Manifold, float, float] | None:
+    """`mesh` fused with ('union') or cut by ('cut') `tool`, without its outer shells under SLIVER of
+    the volume, if exactly one shell remains: (result, its volume, `mesh`'s volume); else None.
 
     The result's connected surfaces are outer shells (positive volume) and the walls of inner voids
-    (negative); shells under SLIVER of the volume are dropped, and exactly one shell must remain.
+    (negative, kept).
     """
     before = mesh.volume()
     result = mesh + tool if op == "union" else mesh - tool
     surfaces = result.decompose()
     volumes = np.array([surface.volume() for surface in surfaces])
-    kept = ~((volumes > 0) & (volumes <= SLIVER * before))
-    if np.count_nonzero(volumes > SLIVER * before) != 1 or not _changed(volumes[kept].sum(), before):
+    if np.count_nonzero(volumes > SLIVER * before) != 1:
         return None
-    return result if kept.all() else Manifold.compose([s for s, k in zip(surfaces, kept, strict=True) if k])
+    kept = ~((volumes > 0) & (volumes <= SLIVER * before))
+    if not kept.all():
+        result = Manifold.compose([s for s, k in zip(surfaces, kept, strict=True) if k])
+    return result, float(volumes[kept].sum()), before
+
+
+def mesh_step(mesh: Manifold, tool: Manifold, op: str) -> Manifold | None:
+    """`mesh` fused with ('union') or cut by ('cut') `tool` if the result is one piece (`_one_piece`)
+    whose volume changed by more than MIN_VOLUME_CHANGE, else None."""
+    piece = _one_piece(mesh, tool, op)
+    return None if piece is None or not _changed(piece[1], piece[2]) else piece[0]
 
 
 def _main_solid(shape: TopoDS_Shape) -> TopoDS_Shape | None:
@@ -352,19 +361,8 @@ def fine_step(
     (`segments` chords a circle) must then be one piece after dropping slivers (its volume change is
     not judged again: near 0.1% the two meshes can disagree); (proxy, fine) or None."""
     stepped = mesh_step(proxy, primitive.mesh(), op)
-    if stepped is None:
-        return None
-    before = fine.volume()
-    result = fine + primitive.mesh(segments) if op == "union" else fine - primitive.mesh(segments)
-    surfaces = result.decompose()
-    volumes = np.array([surface.volume() for surface in surfaces])
-    if np.count_nonzero(volumes > SLIVER * before) != 1:
-        return None
-    # outer shells under SLIVER go; the walls of inner voids (negative volume) stay
-    kept = ~((volumes > 0) & (volumes <= SLIVER * before))
-    if not kept.all():
-        result = Manifold.compose([s for s, k in zip(surfaces, kept, strict=True) if k])
-    return stepped, result
+    piece = None if stepped is None else _one_piece(fine, primitive.mesh(segments), op)
+    return None if piece is None else (stepped, piece[0])
 
 
 @dataclass(frozen=True)
